@@ -1,0 +1,97 @@
+//! ACM: one certificate's validation state; the list of pending certificates.
+
+use super::{AwsError, api_error};
+use crate::evidence::{Certificate, DomainValidation, ValidationRecord, normalize_name};
+use aws_sdk_acm::Client;
+use aws_sdk_acm::operation::describe_certificate::DescribeCertificateError;
+use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Filters, KeyAlgorithm};
+
+/// Reads one certificate.
+pub async fn describe(client: &Client, arn: &str) -> Result<Certificate, AwsError> {
+    let out = client
+        .describe_certificate()
+        .certificate_arn(arn)
+        .send()
+        .await
+        .map_err(|e| match e.as_service_error() {
+            Some(DescribeCertificateError::ResourceNotFoundException(_)) => {
+                AwsError::NotFound(arn.to_owned())
+            }
+            Some(DescribeCertificateError::InvalidArnException(_)) => {
+                AwsError::InvalidArn(arn.to_owned())
+            }
+            _ => api_error("acm:DescribeCertificate", e),
+        })?;
+    let detail = out
+        .certificate
+        .ok_or_else(|| AwsError::NotFound(arn.to_owned()))?;
+    Ok(from_detail(arn, detail))
+}
+
+/// Converts ACM's answer to evidence (pure).
+pub fn from_detail(arn: &str, d: CertificateDetail) -> Certificate {
+    Certificate {
+        arn: d.certificate_arn.clone().unwrap_or_else(|| arn.to_owned()),
+        domain_name: d.domain_name.clone().unwrap_or_default(),
+        status: d
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        cert_type: d
+            .r#type
+            .as_ref()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        created_at: d.created_at.map(|t| t.secs()),
+        not_after: d.not_after.map(|t| t.secs()),
+        in_use: !d.in_use_by.unwrap_or_default().is_empty(),
+        failure_reason: d.failure_reason.map(|r| r.as_str().to_owned()),
+        renewal_status: d
+            .renewal_summary
+            .as_ref()
+            .map(|r| r.renewal_status.as_str().to_owned()),
+        validations: d
+            .domain_validation_options
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| DomainValidation {
+                domain: v.domain_name,
+                status: v.validation_status.map(|s| s.as_str().to_owned()),
+                method: v.validation_method.map(|m| m.as_str().to_owned()),
+                record: v.resource_record.map(|r| ValidationRecord {
+                    name: normalize_name(&r.name),
+                    value: normalize_name(&r.value),
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// ARNs of every certificate with one of `statuses`, of every key type (ACM lists only RSA ones unless asked).
+pub async fn list(
+    client: &Client,
+    statuses: &[CertificateStatus],
+) -> Result<Vec<String>, AwsError> {
+    let key_types: Vec<KeyAlgorithm> = KeyAlgorithm::values()
+        .iter()
+        .map(|v| KeyAlgorithm::from(*v))
+        .collect();
+    let mut pages = client
+        .list_certificates()
+        .set_certificate_statuses(Some(statuses.to_vec()))
+        .includes(Filters::builder().set_key_types(Some(key_types)).build())
+        .into_paginator()
+        .send();
+    let mut arns = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| api_error("acm:ListCertificates", e))?;
+        arns.extend(
+            page.certificate_summary_list
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|s| s.certificate_arn),
+        );
+    }
+    Ok(arns)
+}

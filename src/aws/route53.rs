@@ -1,0 +1,173 @@
+//! Route 53: hosted zones (public and private), their delegation sets and record sets.
+//! Read once per run and shared by every certificate of the run.
+
+use super::{AwsError, api_error};
+use crate::evidence::{RecordSet, Zone, normalize_name};
+use aws_sdk_route53::Client;
+use aws_sdk_route53::types::RrType;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+/// Page size for ListResourceRecordSets (the API's maximum).
+const RECORD_PAGE: i32 = 300;
+
+/// A per-run view of Route 53: zones listed once, each zone's details fetched at most once.
+#[derive(Debug)]
+pub struct Route53View {
+    client: Client,
+    zones: OnceCell<Result<Vec<Zone>, AwsError>>,
+    details: Mutex<HashMap<String, Arc<OnceCell<Result<ZoneDetail, AwsError>>>>>,
+}
+
+/// A zone's delegation set and record sets.
+#[derive(Debug, Clone)]
+pub struct ZoneDetail {
+    /// Name servers of the delegation set (empty for private zones).
+    pub name_servers: Vec<String>,
+    /// Every record set.
+    pub records: Vec<RecordSet>,
+}
+
+impl Route53View {
+    /// A fresh view (nothing read yet).
+    pub fn new(client: Client) -> Self {
+        Route53View {
+            client,
+            zones: OnceCell::new(),
+            details: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Every hosted zone of the account.
+    pub async fn zones(&self) -> Result<Vec<Zone>, AwsError> {
+        self.zones
+            .get_or_init(|| list_zones(&self.client))
+            .await
+            .clone()
+    }
+
+    /// One zone's name servers and records, read once per run.
+    pub async fn detail(&self, zone: &Zone) -> Result<ZoneDetail, AwsError> {
+        let cell = {
+            let mut map = self.details.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(zone.id.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| zone_detail(&self.client, zone))
+            .await
+            .clone()
+    }
+}
+
+async fn list_zones(client: &Client) -> Result<Vec<Zone>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_hosted_zones()
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| api_error("route53:ListHostedZones", e))?;
+        for z in page.hosted_zones {
+            out.push(Zone {
+                id: z.id.trim_start_matches("/hostedzone/").to_owned(),
+                name: normalize_name(&unescape(&z.name)),
+                private: z.config.map(|c| c.private_zone).unwrap_or(false),
+                name_servers: Vec::new(),
+            });
+        }
+        match page.next_marker {
+            Some(m) if page.is_truncated => marker = Some(m),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+async fn zone_detail(client: &Client, zone: &Zone) -> Result<ZoneDetail, AwsError> {
+    let name_servers = if zone.private {
+        Vec::new()
+    } else {
+        let z = client
+            .get_hosted_zone()
+            .id(&zone.id)
+            .send()
+            .await
+            .map_err(|e| api_error("route53:GetHostedZone", e))?;
+        z.delegation_set
+            .map(|d| d.name_servers.iter().map(|n| normalize_name(n)).collect())
+            .unwrap_or_default()
+    };
+    let mut records = Vec::new();
+    let mut next: Option<(String, Option<RrType>, Option<String>)> = None;
+    loop {
+        let mut req = client
+            .list_resource_record_sets()
+            .hosted_zone_id(&zone.id)
+            .max_items(RECORD_PAGE);
+        if let Some((name, rtype, ident)) = next.take() {
+            req = req
+                .start_record_name(name)
+                .set_start_record_type(rtype)
+                .set_start_record_identifier(ident);
+        }
+        let page = req
+            .send()
+            .await
+            .map_err(|e| api_error("route53:ListResourceRecordSets", e))?;
+        records.extend(page.resource_record_sets.into_iter().map(|s| {
+            RecordSet {
+                name: normalize_name(&unescape(&s.name)),
+                rtype: s.r#type.as_str().to_owned(),
+                values: s
+                    .resource_records
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| r.value)
+                    .collect(),
+            }
+        }));
+        match page.next_record_name {
+            Some(n) if page.is_truncated => {
+                next = Some((n, page.next_record_type, page.next_record_identifier));
+            }
+            _ => break,
+        }
+    }
+    Ok(ZoneDetail {
+        name_servers,
+        records,
+    })
+}
+
+/// Route 53 returns some characters as `\ddd` octal escapes (`\052` for `*`).
+pub fn unescape(name: &str) -> String {
+    let b = name.as_bytes();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
+            if let Ok(v) = u8::from_str_radix(&name[i + 1..i + 4], 8) {
+                out.push(v as char);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i] as char);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescapes_octal() {
+        assert_eq!(unescape("\\052.example.com."), "*.example.com.");
+        assert_eq!(unescape("plain.example.com."), "plain.example.com.");
+        assert_eq!(unescape("bad\\9"), "bad\\9");
+    }
+}

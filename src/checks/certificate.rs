@@ -1,0 +1,184 @@
+//! Checks over the certificate as a whole.
+
+use crate::evidence::Evidence;
+use crate::finding::{Code, Finding};
+
+/// ACM gives up on a DNS validation after this long.
+pub const VALIDATION_WINDOW_SECS: i64 = 72 * 3600;
+/// We warn once a request has been pending this long.
+pub const DEADLINE_WARNING_SECS: i64 = 48 * 3600;
+
+/// CA domains that must appear in a restricting CAA set for ACM to issue (ACM user guide).
+pub const AMAZON_CAA: &[&str] = &[
+    "amazon.com",
+    "amazontrust.com",
+    "awstrust.com",
+    "amazonaws.com",
+];
+
+/// Not DNS-validated (e-mail/HTTP validation, imported, private CA): nothing to check.
+pub fn not_dns_validated(ev: &Evidence) -> Option<Finding> {
+    let c = &ev.certificate;
+    if c.is_dns_validated() {
+        return None;
+    }
+    let how = if c.cert_type != "AMAZON_ISSUED" {
+        format!(
+            "a {} certificate",
+            c.cert_type.to_lowercase().replace('_', " ")
+        )
+    } else {
+        let methods: Vec<String> = c
+            .validations
+            .iter()
+            .filter_map(|v| v.method.clone())
+            .collect();
+        format!(
+            "validated by {}",
+            if methods.is_empty() {
+                "no DNS record".into()
+            } else {
+                methods.join("/")
+            }
+        )
+    };
+    Some(
+        Finding::new(
+            Code::NotDnsValidated,
+            format!("This certificate is {how}: there is no DNS validation record to check."),
+            "Nothing to do here.",
+        )
+        .about(&c.domains(), None),
+    )
+}
+
+/// The request FAILED (CAA, domain not allowed, ...): explain the reason.
+pub fn certificate_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
+    let c = &ev.certificate;
+    if c.status != "FAILED" {
+        return Vec::new();
+    }
+    let reason = c.failure_reason.as_deref().unwrap_or("OTHER");
+    let why = match reason {
+        "CAA_ERROR" => {
+            "CAA records for a domain forbid Amazon's CA. Add `0 issue \"amazon.com\"` to the CAA set that governs each domain (and `issuewild` for wildcards), or remove the restricting CAA records"
+        }
+        "DOMAIN_NOT_ALLOWED" => {
+            "a domain is on a public suffix list or blocked; request the certificate for a domain you control"
+        }
+        "INVALID_PUBLIC_DOMAIN" => {
+            "a domain is not a valid public domain name (no public TLD); fix the name"
+        }
+        "ADDITIONAL_VERIFICATION_REQUIRED" => {
+            "Amazon needs more information before issuing; contact AWS Support"
+        }
+        "DOMAIN_VALIDATION_DENIED" => "Amazon denied validation for a domain; contact AWS Support",
+        _ => "see the ACM console for details",
+    };
+    vec![
+        Finding::new(
+            Code::CertificateFailed,
+            format!("ACM marked this request FAILED ({reason}): {why}."),
+            format!("Fix the cause, then request a new certificate: a failed request cannot be retried. ({why})"),
+        )
+        .about(&c.domains(), None)
+        .with_evidence([format!("Status FAILED, FailureReason {reason}")]),
+    ]
+}
+
+/// ACM gave up after 72 hours: say so; the record findings below say why.
+pub fn validation_timed_out(ev: &Evidence, _now: i64) -> Vec<Finding> {
+    let c = &ev.certificate;
+    if c.status != "VALIDATION_TIMED_OUT" {
+        return Vec::new();
+    }
+    vec![
+        Finding::new(
+            Code::ValidationTimedOut,
+            "ACM stopped checking after 72 hours without seeing every validation record.",
+            "Fix the record problems listed for this certificate, then request a new certificate (a timed-out request cannot be retried) and delete this one. ACM usually gives the same CNAME for the same domain in the same account: check the new request's record against what you published.",
+        )
+        .about(&c.domains(), None)
+        .with_evidence(c.created_at.map(|t| format!("Requested at {}", crate::report::time(t)))),
+    ]
+}
+
+/// Pending for more than 48 of ACM's 72 hours: say how long is left.
+pub fn deadline_near(ev: &Evidence, now: i64) -> Vec<Finding> {
+    let c = &ev.certificate;
+    let Some(created) = c.created_at else {
+        return Vec::new();
+    };
+    let age = now - created;
+    if c.status != "PENDING_VALIDATION" || age < DEADLINE_WARNING_SECS {
+        return Vec::new();
+    }
+    let left = (VALIDATION_WINDOW_SECS - age).max(0);
+    vec![
+        Finding::new(
+            Code::ValidationDeadlineNear,
+            format!(
+                "Pending for {}; ACM times the request out in {}.",
+                crate::report::duration(age),
+                crate::report::duration(left)
+            ),
+            "Fix the record problems listed for this certificate now; after the timeout a new request is needed.",
+        )
+        .about(&c.domains(), None)
+        .with_evidence([format!("Requested at {}", crate::report::time(created))]),
+    ]
+}
+
+/// ACM has not produced the validation record yet (seconds after a request).
+pub fn resource_record_not_ready(ev: &Evidence, _now: i64) -> Vec<Finding> {
+    let domains = ev.certificate.domains_without_record();
+    if domains.is_empty() || ev.certificate.status != "PENDING_VALIDATION" {
+        return Vec::new();
+    }
+    vec![
+        Finding::new(
+            Code::ResourceRecordNotReady,
+            format!(
+                "ACM has not produced the validation record for {} yet.",
+                domains.join(", ")
+            ),
+            "Wait a minute and check again: ACM adds the record a few seconds after the request.",
+        )
+        .about(&domains, None),
+    ]
+}
+
+/// CAA records at or above a domain forbid Amazon's CA.
+pub fn caa_forbids_amazon(ev: &Evidence, _now: i64) -> Vec<Finding> {
+    ev.caa
+        .iter()
+        .filter_map(|caa| {
+            let at = caa.found_at.as_ref()?;
+            let wildcard = caa.domain.starts_with("*.");
+            let has = |tag: &str| caa.records.iter().any(|(t, _)| t == tag);
+            let tag = if wildcard && has("issuewild") { "issuewild" } else { "issue" };
+            let values: Vec<&str> = caa.records.iter().filter(|(t, _)| t == tag).map(|(_, v)| v.as_str()).collect();
+            if values.is_empty() {
+                return None; // Only iodef or unknown tags: no restriction.
+            }
+            let allows = values.iter().any(|v| {
+                let issuer = v.trim_matches('"').split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                AMAZON_CAA.contains(&issuer.trim_end_matches('.'))
+            });
+            if allows {
+                return None;
+            }
+            Some(
+                Finding::new(
+                    Code::CaaForbidsAmazon,
+                    format!("CAA records at {at} do not allow Amazon to issue for {}.", caa.domain),
+                    format!(
+                        "Add a CAA record at {at}: `0 {tag} \"amazon.com\"` (keep the other CAs you use), or remove the CAA records there."
+                    ),
+                )
+                .about(std::slice::from_ref(&caa.domain), None)
+                .with_evidence(caa.records.iter().map(|(t, v)| format!("{at} CAA 0 {t} {v}"))),
+            )
+        })
+        .collect()
+}

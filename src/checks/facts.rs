@@ -1,0 +1,212 @@
+//! Facts derived once from a record's evidence, shared by the record checks (pure).
+
+use super::similar::{is_near_miss, value_matches};
+use crate::dns::Answer;
+use crate::dns::live::doubled_name;
+use crate::evidence::{
+    RecordEvidence, RecordSet, Route53Evidence, ServerAnswer, Zone, normalize_name,
+};
+
+/// A record set and the zone it is in.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed<'a> {
+    /// The zone.
+    pub zone: &'a Zone,
+    /// The record set.
+    pub set: &'a RecordSet,
+}
+
+/// What one server said about the CNAME at the validation name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen<'a> {
+    /// The right value.
+    Correct,
+    /// A CNAME with another value.
+    Wrong(&'a str),
+    /// NXDOMAIN or NODATA (with the negative TTL).
+    Absent(Option<u32>),
+    /// No usable answer.
+    Failed(&'a str),
+}
+
+/// The derived facts.
+#[derive(Debug, Default)]
+pub struct Facts<'a> {
+    /// The validation name.
+    pub name: &'a str,
+    /// The value ACM wants.
+    pub value: &'a str,
+    /// Per authoritative server: what it serves at the name.
+    pub auth: Vec<(&'a str, Seen<'a>)>,
+    /// Per recursive resolver.
+    pub recursive: Vec<(&'a str, Seen<'a>)>,
+    /// TXT data at the validation name, per authoritative server.
+    pub txt: Vec<(&'a str, String)>,
+    /// CNAMEs served at the name with the apex appended: (server, value).
+    pub doubled_live: Vec<(&'a str, String)>,
+    /// CNAMEs served at the name without its leading underscore: (server, value).
+    pub bare_live: Vec<(&'a str, String)>,
+    /// Route 53 record sets at the validation name.
+    pub r53_exact: Vec<Placed<'a>>,
+    /// Route 53 record sets at the name with their zone's apex appended.
+    pub r53_doubled: Vec<Placed<'a>>,
+    /// Route 53 CNAMEs at near-miss names.
+    pub r53_near: Vec<Placed<'a>>,
+    /// Route 53 could not be listed.
+    pub r53_unavailable: Option<&'a str>,
+}
+
+impl<'a> Facts<'a> {
+    /// Derives the facts.
+    pub fn of(ev: &'a RecordEvidence) -> Self {
+        let name = ev.target.record.name.as_str();
+        let value = ev.target.record.value.as_str();
+        let seen = |answers: &'a [ServerAnswer]| -> Vec<(&'a str, Seen<'a>)> {
+            answers
+                .iter()
+                .map(|a| (a.server.as_str(), seen_cname(&a.answer, name, value)))
+                .collect()
+        };
+        let live_cnames = |answers: &'a [ServerAnswer]| -> Vec<(&'a str, String)> {
+            answers
+                .iter()
+                .flat_map(|a| match &a.answer {
+                    Answer::Records { records, .. } => records
+                        .iter()
+                        .filter(|r| r.rtype == "CNAME")
+                        .map(|r| (a.server.as_str(), r.data.clone()))
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .collect()
+        };
+        let auth = &ev.live.authoritative;
+        let mut facts = Facts {
+            name,
+            value,
+            auth: seen(&auth.cname),
+            recursive: seen(&ev.live.recursive),
+            txt: auth
+                .txt
+                .iter()
+                .flat_map(|a| {
+                    a.answer
+                        .values(name, "TXT")
+                        .into_iter()
+                        .map(move |v| (a.server.as_str(), v))
+                })
+                .collect(),
+            doubled_live: live_cnames(&auth.doubled_cname),
+            bare_live: live_cnames(&auth.bare_cname),
+            ..Facts::default()
+        };
+        match &ev.route53 {
+            Route53Evidence::Unavailable { reason } => facts.r53_unavailable = Some(reason),
+            Route53Evidence::Listed { zones } => {
+                for zr in zones {
+                    let doubled = doubled_name(name, &zr.zone.name);
+                    for set in &zr.records {
+                        let placed = Placed {
+                            zone: &zr.zone,
+                            set,
+                        };
+                        let n = normalize_name(&set.name);
+                        if n == name {
+                            facts.r53_exact.push(placed);
+                        } else if n == doubled {
+                            facts.r53_doubled.push(placed);
+                        } else if set.rtype == "CNAME" && is_near(set, name, value) {
+                            facts.r53_near.push(placed);
+                        }
+                    }
+                }
+            }
+        }
+        facts
+    }
+
+    /// Authoritative servers that gave a definite answer.
+    pub fn auth_definite(&self) -> impl Iterator<Item = &(&'a str, Seen<'a>)> {
+        self.auth
+            .iter()
+            .filter(|(_, s)| !matches!(s, Seen::Failed(_)))
+    }
+
+    /// True when the right CNAME is served by at least one authoritative server or resolver.
+    pub fn published_somewhere(&self) -> bool {
+        self.auth
+            .iter()
+            .chain(self.recursive.iter())
+            .any(|(_, s)| *s == Seen::Correct)
+    }
+
+    /// True when some server serves any CNAME at the name (right or wrong value).
+    pub fn cname_live(&self) -> bool {
+        self.auth
+            .iter()
+            .chain(self.recursive.iter())
+            .any(|(_, s)| matches!(s, Seen::Correct | Seen::Wrong(_)))
+    }
+
+    /// Servers that failed to answer, with why.
+    pub fn failures(&self) -> Vec<(&'a str, &'a str)> {
+        self.auth
+            .iter()
+            .chain(self.recursive.iter())
+            .filter_map(|(srv, s)| match s {
+                Seen::Failed(r) => Some((*srv, *r)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True when `v` (TXT or other data) looks like the validation value.
+    pub fn looks_like_value(&self, v: &str) -> bool {
+        let v = v.trim_matches('"');
+        value_matches(v, self.value) || v.to_ascii_lowercase().contains("acm-validations.aws")
+    }
+
+    /// True when the validation value is published at the name as a TXT (live) or another type (Route 53).
+    pub fn value_as_other_type(&self) -> bool {
+        self.txt.iter().any(|(_, v)| self.looks_like_value(v))
+            || self.r53_exact.iter().any(|p| {
+                p.set.rtype != "CNAME" && p.set.values.iter().any(|v| self.looks_like_value(v))
+            })
+    }
+
+    /// Route 53 CNAMEs at the exact name, split by zone kind.
+    pub fn r53_cnames(&self, private: bool) -> Vec<Placed<'a>> {
+        self.r53_exact
+            .iter()
+            .filter(|p| p.set.rtype == "CNAME" && p.zone.private == private)
+            .copied()
+            .collect()
+    }
+}
+
+/// True when a Route 53 CNAME looks like a mistyped copy of the validation record.
+pub fn is_near(set: &RecordSet, name: &str, value: &str) -> bool {
+    is_near_miss(&set.name, name) || set.values.iter().any(|v| value_matches(v, value))
+}
+
+fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str) -> Seen<'a> {
+    match answer {
+        Answer::Records { records, .. } => {
+            let cnames: Vec<&'a str> = records
+                .iter()
+                .filter(|r| r.rtype == "CNAME" && r.name == name)
+                .map(|r| r.data.as_str())
+                .collect();
+            match cnames.first() {
+                None => Seen::Absent(None),
+                Some(_) if cnames.iter().any(|c| value_matches(c, value)) => Seen::Correct,
+                Some(c) => Seen::Wrong(c),
+            }
+        }
+        Answer::NoData { negative_ttl, .. } | Answer::NxDomain { negative_ttl, .. } => {
+            Seen::Absent(*negative_ttl)
+        }
+        Answer::Referral { .. } => Seen::Failed("not authoritative for the zone (lame delegation)"),
+        Answer::Failed { reason } => Seen::Failed(reason),
+    }
+}

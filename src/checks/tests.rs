@@ -1,0 +1,556 @@
+//! Table-driven tests of the checks over hand-built evidence (no network).
+
+use super::run;
+use crate::dns::{Answer, Rr};
+use crate::evidence::*;
+use crate::finding::{Code, Finding};
+
+const NAME: &str = "_abc.example.com.";
+const VALUE: &str = "_def.xyzxyzxyzx.acm-validations.aws.";
+const NOW: i64 = 1_800_000_000;
+
+fn records(name: &str, rtype: &str, data: &str) -> Answer {
+    Answer::Records {
+        records: vec![Rr {
+            name: name.into(),
+            rtype: rtype.into(),
+            ttl: 300,
+            data: data.into(),
+        }],
+        authoritative: true,
+    }
+}
+fn cname(v: &str) -> Answer {
+    records(NAME, "CNAME", v)
+}
+fn nx() -> Answer {
+    Answer::NxDomain {
+        negative_ttl: Some(300),
+        soa_owner: Some("example.com.".into()),
+    }
+}
+fn failed() -> Answer {
+    Answer::Failed {
+        reason: "timed out".into(),
+    }
+}
+fn sa(server: &str, answer: Answer) -> ServerAnswer {
+    ServerAnswer {
+        server: server.into(),
+        answer,
+    }
+}
+fn both(a: Answer) -> Vec<ServerAnswer> {
+    vec![
+        sa("ns1.example.net (127.0.0.1)", a.clone()),
+        sa("ns2.example.net (127.0.0.2)", a),
+    ]
+}
+fn zone(id: &str, name: &str, private: bool, ns: &[&str], sets: Vec<RecordSet>) -> ZoneRecords {
+    ZoneRecords {
+        zone: Zone {
+            id: id.into(),
+            name: name.into(),
+            private,
+            name_servers: ns.iter().map(|s| s.to_string()).collect(),
+        },
+        records: sets,
+    }
+}
+fn set(name: &str, rtype: &str, v: &str) -> RecordSet {
+    RecordSet {
+        name: name.into(),
+        rtype: rtype.into(),
+        values: vec![v.into()],
+    }
+}
+const LIVE_NS: &[&str] = &["ns1.example.net.", "ns2.example.net."];
+const R53_NS: &[&str] = &["ns-2048.awsdns-64.com.", "ns-2049.awsdns-65.net."];
+
+/// A pending certificate for example.com and *.example.com whose record is nowhere.
+fn base() -> Evidence {
+    let record = ValidationRecord {
+        name: NAME.into(),
+        value: VALUE.into(),
+    };
+    let v = |d: &str| DomainValidation {
+        domain: d.into(),
+        status: Some("PENDING_VALIDATION".into()),
+        method: Some("DNS".into()),
+        record: Some(record.clone()),
+    };
+    let certificate = Certificate {
+        arn: "arn:aws:acm:us-east-1:123456789012:certificate/t".into(),
+        domain_name: "example.com".into(),
+        status: "PENDING_VALIDATION".into(),
+        cert_type: "AMAZON_ISSUED".into(),
+        created_at: Some(NOW - 3600),
+        validations: vec![v("example.com"), v("*.example.com")],
+        ..Certificate::default()
+    };
+    let target = certificate.targets().remove(0);
+    Evidence {
+        records: vec![RecordEvidence {
+            target,
+            route53: Route53Evidence::Listed { zones: vec![] },
+            live: Live {
+                recursive: vec![sa("192.0.2.53:53", nx())],
+                authoritative: Authoritative {
+                    apex: Some("example.com.".into()),
+                    name_servers: LIVE_NS.iter().map(|s| s.to_string()).collect(),
+                    negative_ttl: Some(300),
+                    error: None,
+                    cname: both(nx()),
+                    txt: both(nx()),
+                    doubled_cname: both(nx()),
+                    bare_cname: both(nx()),
+                },
+            },
+        }],
+        certificate,
+        caa: vec![],
+        gathered_at: NOW,
+    }
+}
+
+fn live(ev: &mut Evidence) -> &mut Live {
+    &mut ev.records[0].live
+}
+fn healthy(ev: &mut Evidence) {
+    live(ev).recursive = vec![sa("192.0.2.53:53", cname(VALUE))];
+    live(ev).authoritative.cname = both(cname(VALUE));
+}
+fn r53(ev: &mut Evidence, zones: Vec<ZoneRecords>) {
+    ev.records[0].route53 = Route53Evidence::Listed { zones };
+}
+
+struct Case {
+    name: &'static str,
+    setup: fn(&mut Evidence),
+    expect: &'static [Code],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "healthy",
+        setup: healthy,
+        expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "missing",
+        setup: |_| {},
+        expect: &[Code::RecordMissing],
+    },
+    Case {
+        name: "value without its leading underscore is accepted",
+        setup: |ev| {
+            let bare = VALUE.trim_start_matches('_');
+            live(ev).recursive = vec![sa("r", cname(bare))];
+            live(ev).authoritative.cname = both(cname(bare));
+        },
+        expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "private zone only",
+        setup: |ev| {
+            r53(
+                ev,
+                vec![zone(
+                    "ZPRIV",
+                    "example.com.",
+                    true,
+                    &[],
+                    vec![set(NAME, "CNAME", VALUE)],
+                )],
+            )
+        },
+        expect: &[Code::RecordInPrivateZoneOnly],
+    },
+    Case {
+        name: "public zone not delegated (registrar points elsewhere)",
+        setup: |ev| {
+            r53(
+                ev,
+                vec![zone(
+                    "ZPUB",
+                    "example.com.",
+                    false,
+                    R53_NS,
+                    vec![set(NAME, "CNAME", VALUE)],
+                )],
+            )
+        },
+        expect: &[Code::RecordInUndelegatedZone],
+    },
+    Case {
+        name: "subdomain zone with no delegation",
+        setup: |ev| {
+            r53(
+                ev,
+                vec![zone(
+                    "ZSUB",
+                    "sub.example.com.",
+                    false,
+                    R53_NS,
+                    vec![set("_abc.sub.example.com.", "CNAME", VALUE)],
+                )],
+            );
+            // Evidence is about NAME; make the stray zone hold it by naming it so.
+            if let Route53Evidence::Listed { zones } = &mut ev.records[0].route53 {
+                zones[0].zone.name = "abc.example.com.".into();
+                zones[0].records[0].name = NAME.into();
+            }
+        },
+        expect: &[Code::RecordInUndelegatedZone],
+    },
+    Case {
+        name: "record in the delegated zone but not yet served is not called undelegated",
+        setup: |ev| {
+            live(ev).authoritative.name_servers = R53_NS.iter().map(|s| s.to_string()).collect();
+            r53(
+                ev,
+                vec![zone(
+                    "ZPUB",
+                    "example.com.",
+                    false,
+                    R53_NS,
+                    vec![set(NAME, "CNAME", VALUE)],
+                )],
+            );
+        },
+        expect: &[],
+    },
+    Case {
+        name: "value mismatch",
+        setup: |ev| {
+            let wrong = "_def.xyzxyzxyzq.acm-validations.aws.";
+            live(ev).recursive = vec![sa("r", cname(wrong))];
+            live(ev).authoritative.cname = both(cname(wrong));
+        },
+        expect: &[Code::ValueMismatch],
+    },
+    Case {
+        name: "name mismatch in Route 53",
+        setup: |ev| {
+            live(ev).authoritative.name_servers = R53_NS.iter().map(|s| s.to_string()).collect();
+            r53(
+                ev,
+                vec![zone(
+                    "ZPUB",
+                    "example.com.",
+                    false,
+                    R53_NS,
+                    vec![set("_abcc.example.com.", "CNAME", VALUE)],
+                )],
+            );
+        },
+        expect: &[Code::NameMismatch],
+    },
+    Case {
+        name: "name without underscore, live",
+        setup: |ev| {
+            live(ev).authoritative.bare_cname = both(records("abc.example.com.", "CNAME", VALUE))
+        },
+        expect: &[Code::NameMismatch],
+    },
+    Case {
+        name: "doubled domain",
+        setup: |ev| {
+            live(ev).authoritative.doubled_cname =
+                both(records("_abc.example.com.example.com.", "CNAME", VALUE))
+        },
+        expect: &[Code::DoubledDomain],
+    },
+    Case {
+        name: "cname and txt at one name",
+        setup: |ev| {
+            healthy(ev);
+            live(ev).authoritative.txt = both(records(NAME, "TXT", "some-verification=1"));
+        },
+        expect: &[Code::CnameAndTxtConflict],
+    },
+    Case {
+        name: "value published as TXT",
+        setup: |ev| live(ev).authoritative.txt = both(records(NAME, "TXT", VALUE)),
+        expect: &[Code::WrongRecordType],
+    },
+    Case {
+        name: "not propagated",
+        setup: |ev| live(ev).authoritative.cname = both(cname(VALUE)),
+        expect: &[Code::RecordNotPropagated],
+    },
+    Case {
+        name: "authoritative servers disagree",
+        setup: |ev| {
+            live(ev).recursive = vec![sa("r", cname(VALUE))];
+            live(ev).authoritative.cname = vec![sa("ns1", cname(VALUE)), sa("ns2", nx())];
+        },
+        expect: &[Code::AuthoritativeInconsistent],
+    },
+    Case {
+        name: "a server times out: never RECORD_MISSING",
+        setup: |ev| live(ev).authoritative.cname = vec![sa("ns1", nx()), sa("ns2", failed())],
+        expect: &[Code::DnsLookupFailed],
+    },
+    Case {
+        name: "zone apex not found",
+        setup: |ev| {
+            let a = &mut live(ev).authoritative;
+            *a = Authoritative {
+                error: Some("finding the zone: SERVFAIL".into()),
+                ..Authoritative::default()
+            };
+            live(ev).recursive = vec![sa("r", failed())];
+        },
+        expect: &[Code::DnsLookupFailed],
+    },
+    Case {
+        name: "lame server",
+        setup: |ev| {
+            healthy(ev);
+            live(ev).authoritative.cname = vec![
+                sa("ns1", cname(VALUE)),
+                sa(
+                    "ns2",
+                    Answer::Referral {
+                        name_servers: vec!["x.".into()],
+                    },
+                ),
+            ];
+        },
+        expect: &[Code::DnsLookupFailed],
+    },
+    Case {
+        name: "deadline near",
+        setup: |ev| ev.certificate.created_at = Some(NOW - 50 * 3600),
+        expect: &[Code::ValidationDeadlineNear, Code::RecordMissing],
+    },
+    Case {
+        name: "timed out",
+        setup: |ev| ev.certificate.status = "VALIDATION_TIMED_OUT".into(),
+        expect: &[Code::ValidationTimedOut, Code::RecordMissing],
+    },
+    Case {
+        name: "record not ready",
+        setup: |ev| {
+            for v in &mut ev.certificate.validations {
+                v.record = None;
+            }
+            ev.records.clear();
+        },
+        expect: &[Code::ResourceRecordNotReady],
+    },
+    Case {
+        name: "e-mail validation",
+        setup: |ev| {
+            for v in &mut ev.certificate.validations {
+                v.method = Some("EMAIL".into());
+            }
+        },
+        expect: &[Code::NotDnsValidated],
+    },
+    Case {
+        name: "imported",
+        setup: |ev| ev.certificate.cert_type = "IMPORTED".into(),
+        expect: &[Code::NotDnsValidated],
+    },
+    Case {
+        name: "failed for CAA",
+        setup: |ev| {
+            ev.certificate.status = "FAILED".into();
+            ev.certificate.failure_reason = Some("CAA_ERROR".into());
+        },
+        expect: &[Code::CertificateFailed],
+    },
+    Case {
+        name: "CAA forbids Amazon",
+        setup: |ev| {
+            healthy(ev);
+            ev.caa = vec![Caa {
+                domain: "example.com".into(),
+                found_at: Some("example.com.".into()),
+                records: vec![("issue".into(), "letsencrypt.org".into())],
+                error: None,
+            }];
+        },
+        expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
+    },
+    Case {
+        name: "CAA allows Amazon; issuewild governs the wildcard",
+        setup: |ev| {
+            healthy(ev);
+            ev.caa = vec![
+                Caa {
+                    domain: "example.com".into(),
+                    found_at: Some("example.com.".into()),
+                    records: vec![
+                        ("issue".into(), "amazon.com".into()),
+                        ("issuewild".into(), ";".into()),
+                    ],
+                    error: None,
+                },
+                Caa {
+                    domain: "*.example.com".into(),
+                    found_at: Some("example.com.".into()),
+                    records: vec![
+                        ("issue".into(), "amazon.com".into()),
+                        ("issuewild".into(), ";".into()),
+                    ],
+                    error: None,
+                },
+            ];
+        },
+        expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
+    },
+    Case {
+        name: "Route 53 unreadable",
+        setup: |ev| {
+            ev.records[0].route53 = Route53Evidence::Unavailable {
+                reason: "AccessDenied".into(),
+            }
+        },
+        expect: &[Code::RecordMissing, Code::Route53Unavailable],
+    },
+    Case {
+        name: "issued certificate, healthy record",
+        setup: |ev| {
+            healthy(ev);
+            ev.certificate.status = "ISSUED".into();
+        },
+        expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "expired: records not judged",
+        setup: |ev| ev.certificate.status = "EXPIRED".into(),
+        expect: &[],
+    },
+];
+
+fn codes(findings: &[Finding]) -> Vec<Code> {
+    let mut c: Vec<Code> = findings.iter().map(|f| f.code).collect();
+    c.sort();
+    c
+}
+
+#[test]
+fn every_case_yields_exactly_its_codes() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let mut ev = base();
+        (case.setup)(&mut ev);
+        let got = codes(&run(&ev, NOW));
+        let mut want = case.expect.to_vec();
+        want.sort();
+        if got != want {
+            failures.push(format!("{}: want {:?}, got {:?}", case.name, want, got));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_code_is_exercised_by_a_case() {
+    for code in Code::ALL {
+        assert!(
+            CASES.iter().any(|c| c.expect.contains(code)),
+            "no unit case yields {code}"
+        );
+    }
+}
+
+fn only(ev: &Evidence, code: Code) -> Finding {
+    run(ev, NOW)
+        .into_iter()
+        .find(|f| f.code == code)
+        .expect("finding")
+}
+
+#[test]
+fn remedies_name_the_place_and_the_exact_record() {
+    let ev = base();
+    let f = only(&ev, Code::RecordMissing);
+    assert!(
+        f.remedy.contains(&format!("{NAME} CNAME {VALUE}")),
+        "{}",
+        f.remedy
+    );
+    assert!(
+        f.remedy.contains("ns1.example.net, ns2.example.net"),
+        "{}",
+        f.remedy
+    );
+    assert_eq!(f.domains, vec!["example.com", "*.example.com"]);
+    assert_eq!(f.record_name.as_deref(), Some(NAME));
+
+    let mut ev = base();
+    r53(
+        &mut ev,
+        vec![zone(
+            "ZPUB",
+            "example.com.",
+            false,
+            R53_NS,
+            vec![set(NAME, "CNAME", VALUE)],
+        )],
+    );
+    let f = only(&ev, Code::RecordInUndelegatedZone);
+    assert!(f.summary.contains("ZPUB"), "{}", f.summary);
+    assert!(f.remedy.contains("ns-2048.awsdns-64.com"), "{}", f.remedy);
+    assert!(f.summary.contains("ns1.example.net"), "{}", f.summary);
+
+    let mut ev = base();
+    live(&mut ev).authoritative.name_servers = R53_NS.iter().map(|s| s.to_string()).collect();
+    r53(
+        &mut ev,
+        vec![zone("ZLIVE", "example.com.", false, R53_NS, vec![])],
+    );
+    let f = only(&ev, Code::RecordMissing);
+    assert!(
+        f.remedy.contains("Route 53 public hosted zone ZLIVE"),
+        "{}",
+        f.remedy
+    );
+}
+
+#[test]
+fn value_mismatch_shows_the_diff() {
+    let mut ev = base();
+    live(&mut ev).authoritative.cname =
+        both(cname("_def.xyzxyzxyzx.acm-validations.aws.example.com."));
+    let f = only(&ev, Code::ValueMismatch);
+    assert!(
+        f.evidence.iter().any(|e| e.contains("[+example.com.]")),
+        "{:?}",
+        f.evidence
+    );
+}
+
+#[test]
+fn doubled_domain_says_what_name_to_type() {
+    let mut ev = base();
+    live(&mut ev).authoritative.doubled_cname =
+        both(records("_abc.example.com.example.com.", "CNAME", VALUE));
+    let f = only(&ev, Code::DoubledDomain);
+    assert!(
+        f.summary.contains("_abc.example.com.example.com."),
+        "{}",
+        f.summary
+    );
+    assert!(f.remedy.contains("`_abc`"), "{}", f.remedy);
+}
+
+#[test]
+fn not_propagated_says_how_long() {
+    let mut ev = base();
+    live(&mut ev).authoritative.cname = both(cname(VALUE));
+    let f = only(&ev, Code::RecordNotPropagated);
+    assert!(f.remedy.contains("5 min"), "{}", f.remedy);
+}
+
+#[test]
+fn deadline_says_time_left() {
+    let mut ev = base();
+    ev.certificate.created_at = Some(NOW - 60 * 3600);
+    let f = only(&ev, Code::ValidationDeadlineNear);
+    assert!(f.summary.contains("12 h 00 min"), "{}", f.summary);
+}

@@ -1,0 +1,313 @@
+//! The public view of a validation record: recursive resolvers, then each authoritative server.
+
+use super::{Answer, Dns};
+use crate::evidence::{Authoritative, Caa, Live, ServerAnswer, normalize_name};
+use futures::future::join_all;
+use hickory_proto::rr::RecordType;
+use std::net::{IpAddr, SocketAddr};
+
+/// At most this many authoritative addresses are asked (a hostile NS set cannot fan us out).
+const MAX_AUTH_ADDRESSES: usize = 16;
+/// At most this many labels are walked up looking for the zone apex.
+const MAX_WALK: usize = 12;
+
+/// Gathers the recursive and authoritative views of `name` (a validation record name).
+pub async fn gather(dns: &Dns, name: &str) -> Live {
+    let (recursive, authoritative) = tokio::join!(
+        dns.ask_resolvers(name, RecordType::CNAME),
+        authoritative(dns, name)
+    );
+    Live {
+        recursive,
+        authoritative,
+    }
+}
+
+/// Finds the zone holding `name`, its live NS set and their addresses, then asks each address directly.
+async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
+    let mut auth = Authoritative::default();
+    let (apex, negative_ttl) = match find_apex(dns, name).await {
+        Ok(found) => found,
+        Err(e) => {
+            auth.error = Some(e);
+            return auth;
+        }
+    };
+    auth.apex = Some(apex.clone());
+    auth.negative_ttl = negative_ttl;
+    let ns = dns.resolve(&apex, RecordType::NS).await;
+    let mut names = ns.values(&apex, "NS");
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        auth.error = Some(format!("no NS records for {apex}: {}", ns.describe()));
+        return auth;
+    }
+    auth.name_servers = names.clone();
+    let servers = addresses(dns, &names).await;
+    if servers.is_empty() {
+        auth.error = Some(format!("no IPv4 address for any of {}", names.join(", ")));
+        return auth;
+    }
+    let doubled = doubled_name(name, &apex);
+    let bare = bare_name(name);
+    let ask_all = |qname: String, rtype: RecordType| {
+        let servers = servers.clone();
+        async move {
+            join_all(servers.into_iter().map(|(label, addr)| {
+                let qname = qname.clone();
+                async move {
+                    ServerAnswer {
+                        server: label,
+                        answer: dns.ask(addr, &qname, rtype, false).await,
+                    }
+                }
+            }))
+            .await
+        }
+    };
+    let (cname, txt, doubled_cname, bare_cname) = tokio::join!(
+        ask_all(name.to_owned(), RecordType::CNAME),
+        ask_all(name.to_owned(), RecordType::TXT),
+        ask_all(doubled, RecordType::CNAME),
+        async {
+            match bare {
+                Some(b) => ask_all(b, RecordType::CNAME).await,
+                None => Vec::new(),
+            }
+        }
+    );
+    auth.cname = cname;
+    auth.txt = txt;
+    auth.doubled_cname = doubled_cname;
+    auth.bare_cname = bare_cname;
+    auth
+}
+
+/// Walks up from `name` to the apex of the zone that holds it, using SOA answers from the resolvers.
+///
+/// A name with a CNAME is never an apex, so a CNAME answer means "go up"; a negative answer names the
+/// apex in its SOA. Returns the apex and the zone's negative-caching TTL.
+pub async fn find_apex(dns: &Dns, name: &str) -> Result<(String, Option<u32>), String> {
+    let mut candidate = normalize_name(name);
+    for _ in 0..MAX_WALK {
+        let answer = dns.resolve(&candidate, RecordType::SOA).await;
+        match step(&candidate, &answer) {
+            Step::Apex(apex, ttl) => return Ok((apex, ttl)),
+            Step::Up => match parent(&candidate) {
+                Some(p) => candidate = p,
+                None => break,
+            },
+            Step::Fail(e) => return Err(format!("finding the zone of {name}: {e}")),
+        }
+    }
+    Err(format!("no zone apex found above {name}"))
+}
+
+/// One step of the apex walk, decided from one answer (pure).
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Apex(String, Option<u32>),
+    Up,
+    Fail(String),
+}
+
+fn step(candidate: &str, answer: &Answer) -> Step {
+    match answer {
+        Answer::Records { records, .. } => {
+            if let Some(soa) = records
+                .iter()
+                .find(|r| r.rtype == "SOA" && r.name == candidate)
+            {
+                let minimum = soa
+                    .data
+                    .split_whitespace()
+                    .nth(6)
+                    .and_then(|m| m.parse::<u32>().ok());
+                return Step::Apex(candidate.to_owned(), minimum.map(|m| m.min(soa.ttl)));
+            }
+            Step::Up
+        }
+        Answer::NoData {
+            negative_ttl,
+            soa_owner: Some(owner),
+        }
+        | Answer::NxDomain {
+            negative_ttl,
+            soa_owner: Some(owner),
+        } if is_within(candidate, owner) => Step::Apex(owner.clone(), *negative_ttl),
+        Answer::NoData { .. } | Answer::NxDomain { .. } | Answer::Referral { .. } => Step::Up,
+        Answer::Failed { reason } => Step::Fail(format!("{candidate} SOA: {reason}")),
+    }
+}
+
+/// The IPv4 addresses of the name servers, labelled `name (ip)`, at the configured authoritative port.
+async fn addresses(dns: &Dns, names: &[String]) -> Vec<(String, SocketAddr)> {
+    let answers = join_all(names.iter().map(|n| async move {
+        let a = dns.resolve(n, RecordType::A).await;
+        (n.clone(), a)
+    }))
+    .await;
+    let mut out = Vec::new();
+    for (n, a) in answers {
+        if let Answer::Records { records, .. } = a {
+            for r in records.iter().filter(|r| r.rtype == "A") {
+                if let Ok(ip) = r.data.parse::<IpAddr>() {
+                    let addr = SocketAddr::new(ip, dns.config.auth_port);
+                    if !out.iter().any(|(_, x)| *x == addr) {
+                        out.push((format!("{} ({ip})", n.trim_end_matches('.')), addr));
+                    }
+                }
+            }
+        }
+    }
+    out.truncate(MAX_AUTH_ADDRESSES);
+    out
+}
+
+/// CAA governing `domain` (RFC 8659): the first non-empty CAA set climbing from the domain to its TLD.
+pub async fn caa(dns: &Dns, domain: &str) -> Caa {
+    let base = normalize_name(domain.trim_start_matches("*."));
+    let mut result = Caa {
+        domain: domain.to_owned(),
+        found_at: None,
+        records: Vec::new(),
+        error: None,
+    };
+    let mut candidate = Some(base);
+    while let Some(name) = candidate {
+        if name == "." {
+            break;
+        }
+        let answer = dns.resolve(&name, RecordType::CAA).await;
+        match &answer {
+            Answer::Records { records, .. } => {
+                let set: Vec<(String, String)> = records
+                    .iter()
+                    .filter(|r| r.rtype == "CAA")
+                    .filter_map(|r| {
+                        let (tag, value) = r.data.split_once(' ')?;
+                        Some((tag.to_ascii_lowercase(), value.to_owned()))
+                    })
+                    .collect();
+                if !set.is_empty() {
+                    result.found_at = Some(name);
+                    result.records = set;
+                    return result;
+                }
+            }
+            Answer::Failed { reason } => {
+                result.error = Some(format!("CAA lookup of {name} failed: {reason}"));
+                return result;
+            }
+            _ => {}
+        }
+        candidate = parent(&name);
+    }
+    result
+}
+
+/// `name` with the zone apex appended, as a provider that appends the apex would store it.
+pub fn doubled_name(name: &str, apex: &str) -> String {
+    format!("{}.{}", name.trim_end_matches('.'), normalize_name(apex))
+}
+
+/// `name` without the leading underscore of its first label, if it has one.
+pub fn bare_name(name: &str) -> Option<String> {
+    name.strip_prefix('_').map(normalize_name)
+}
+
+/// The parent of an absolute name (`None` for the root).
+pub fn parent(name: &str) -> Option<String> {
+    let n = name.trim_end_matches('.');
+    if n.is_empty() {
+        return None;
+    }
+    Some(match n.split_once('.') {
+        Some((_, rest)) => format!("{rest}."),
+        None => ".".to_owned(),
+    })
+}
+
+/// True when `name` is `zone` or below it.
+pub fn is_within(name: &str, zone: &str) -> bool {
+    let name = normalize_name(name);
+    let zone = normalize_name(zone);
+    zone == "." || name == zone || name.ends_with(&format!(".{zone}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::Rr;
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            doubled_name("_a.example.com.", "example.com."),
+            "_a.example.com.example.com."
+        );
+        assert_eq!(bare_name("_a.example.com."), Some("a.example.com.".into()));
+        assert_eq!(bare_name("a.example.com."), None);
+        assert_eq!(parent("a.example.com."), Some("example.com.".into()));
+        assert_eq!(parent("com."), Some(".".into()));
+        assert_eq!(parent("."), None);
+        assert!(is_within("_x.example.com.", "example.com."));
+        assert!(!is_within("_x.badexample.com.", "example.com."));
+        assert!(is_within("x.", "."));
+    }
+
+    fn soa_rr(owner: &str) -> Rr {
+        Rr {
+            name: owner.into(),
+            rtype: "SOA".into(),
+            ttl: 3600,
+            data: "ns1.x. h.x. 1 7200 900 1209600 300".into(),
+        }
+    }
+
+    #[test]
+    fn apex_walk_steps() {
+        let cname = Answer::Records {
+            records: vec![Rr {
+                name: "www.example.com.".into(),
+                rtype: "CNAME".into(),
+                ttl: 60,
+                data: "cdn.example.net.".into(),
+            }],
+            authoritative: false,
+        };
+        assert_eq!(step("www.example.com.", &cname), Step::Up);
+        let soa = Answer::Records {
+            records: vec![soa_rr("example.com.")],
+            authoritative: false,
+        };
+        assert_eq!(
+            step("example.com.", &soa),
+            Step::Apex("example.com.".into(), Some(300))
+        );
+        let nx = Answer::NxDomain {
+            negative_ttl: Some(60),
+            soa_owner: Some("example.com.".into()),
+        };
+        assert_eq!(
+            step("_x.example.com.", &nx),
+            Step::Apex("example.com.".into(), Some(60))
+        );
+        // An SOA from an unrelated zone (a hostile or confused resolver) is not taken as the apex.
+        let elsewhere = Answer::NxDomain {
+            negative_ttl: Some(60),
+            soa_owner: Some("evil.test.".into()),
+        };
+        assert_eq!(step("_x.example.com.", &elsewhere), Step::Up);
+        assert!(matches!(
+            step(
+                "x.",
+                &Answer::Failed {
+                    reason: "SERVFAIL".into()
+                }
+            ),
+            Step::Fail(_)
+        ));
+    }
+}

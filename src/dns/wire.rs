@@ -1,0 +1,267 @@
+//! DNS messages without sockets: build a question, classify a reply.
+
+use super::{Answer, Rr};
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+/// Why a question could not be built or a reply not read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WireError {
+    /// The name is not a valid DNS name.
+    #[error("invalid DNS name {0:?}")]
+    BadName(String),
+    /// The reply is not a DNS message.
+    #[error("malformed reply: {0}")]
+    Malformed(String),
+    /// The message could not be encoded.
+    #[error("cannot encode question: {0}")]
+    Encode(String),
+}
+
+/// EDNS payload we advertise: large enough for any validation answer, small enough to avoid fragments.
+pub const EDNS_PAYLOAD: u16 = 1232;
+
+/// Encodes one question.
+pub fn build_query(id: u16, name: &str, rtype: RecordType, rd: bool) -> Result<Vec<u8>, WireError> {
+    let qname = parse_name(name)?;
+    let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
+    msg.metadata.recursion_desired = rd;
+    msg.add_query(Query::query(qname, rtype));
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
+    msg.set_edns(edns);
+    msg.to_vec().map_err(|e| WireError::Encode(e.to_string()))
+}
+
+/// Decodes a reply and checks it answers question `id`.
+pub fn decode_reply(bytes: &[u8], id: u16) -> Result<Message, WireError> {
+    let msg = Message::from_vec(bytes).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if msg.metadata.id != id || msg.metadata.message_type != MessageType::Response {
+        return Err(WireError::Malformed("reply to another question".into()));
+    }
+    Ok(msg)
+}
+
+fn parse_name(name: &str) -> Result<Name, WireError> {
+    let mut n = Name::from_ascii(name).map_err(|_| WireError::BadName(name.to_owned()))?;
+    n.set_fqdn(true);
+    Ok(n)
+}
+
+/// Classifies a reply to a question about `qname`.
+pub fn classify(msg: &Message, qname: &str) -> Answer {
+    let _ = qname;
+    let rcode = msg.metadata.response_code;
+    if rcode == ResponseCode::NXDomain {
+        let (negative_ttl, soa_owner) = soa_of(&msg.authorities);
+        return Answer::NxDomain {
+            negative_ttl,
+            soa_owner,
+        };
+    }
+    if rcode != ResponseCode::NoError {
+        return Answer::Failed {
+            reason: rcode.to_str().to_owned(),
+        };
+    }
+    if msg.metadata.truncation {
+        return Answer::Failed {
+            reason: "truncated reply".into(),
+        };
+    }
+    if !msg.answers.is_empty() {
+        return Answer::Records {
+            records: msg.answers.iter().map(rr).collect(),
+            authoritative: msg.metadata.authoritative,
+        };
+    }
+    let (negative_ttl, soa_owner) = soa_of(&msg.authorities);
+    if soa_owner.is_none() {
+        let name_servers: Vec<String> = msg
+            .authorities
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::NS(ns) => Some(name_text(&ns.0)),
+                _ => None,
+            })
+            .collect();
+        if !name_servers.is_empty() && !msg.metadata.authoritative {
+            return Answer::Referral { name_servers };
+        }
+    }
+    Answer::NoData {
+        negative_ttl,
+        soa_owner,
+    }
+}
+
+/// The negative-caching TTL (RFC 2308: min of SOA TTL and MINIMUM) and owner of an SOA in `section`.
+fn soa_of(section: &[Record]) -> (Option<u32>, Option<String>) {
+    section
+        .iter()
+        .find_map(|r| match &r.data {
+            RData::SOA(soa) => Some((Some(r.ttl.min(soa.minimum)), Some(name_text(&r.name)))),
+            _ => None,
+        })
+        .unwrap_or((None, None))
+}
+
+/// A name as lowercase absolute text.
+pub fn name_text(n: &Name) -> String {
+    let mut s = n.to_lowercase().to_ascii();
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
+}
+
+/// One record as text.
+pub fn rr(r: &Record) -> Rr {
+    let data = match &r.data {
+        RData::CNAME(c) => name_text(&c.0),
+        RData::NS(n) => name_text(&n.0),
+        RData::TXT(t) => t
+            .txt_data
+            .iter()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect::<String>(),
+        RData::CAA(c) => format!("{} {}", c.tag, String::from_utf8_lossy(&c.value)),
+        other => other.to_string(),
+    };
+    Rr {
+        name: name_text(&r.name),
+        rtype: r.record_type().to_string(),
+        ttl: r.ttl,
+        data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{CNAME, NS, SOA, TXT};
+
+    fn name(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    fn reply(rcode: ResponseCode) -> Message {
+        let mut m = Message::new(7, MessageType::Response, OpCode::Query);
+        m.metadata.response_code = rcode;
+        m
+    }
+
+    fn soa(owner: &str, ttl: u32, minimum: u32) -> Record {
+        Record::from_rdata(
+            name(owner),
+            ttl,
+            RData::SOA(SOA::new(name("ns1.x."), name("h.x."), 1, 2, 3, 4, minimum)),
+        )
+    }
+
+    #[test]
+    fn builds_a_question_that_round_trips() {
+        let bytes = build_query(42, "_A.Example.com", RecordType::CNAME, false).unwrap();
+        let m = Message::from_vec(&bytes).unwrap();
+        assert_eq!(m.metadata.id, 42);
+        assert!(!m.metadata.recursion_desired);
+        assert_eq!(m.queries[0].query_type(), RecordType::CNAME);
+        assert_eq!(name_text(m.queries[0].name()), "_a.example.com.");
+        assert_eq!(m.edns.as_ref().map(|e| e.max_payload()), Some(EDNS_PAYLOAD));
+    }
+
+    #[test]
+    fn rejects_a_bad_name() {
+        let long = "a".repeat(70);
+        assert!(matches!(
+            build_query(1, &long, RecordType::A, true),
+            Err(WireError::BadName(_))
+        ));
+    }
+
+    #[test]
+    fn decode_rejects_garbage_and_foreign_ids() {
+        assert!(matches!(
+            decode_reply(&[1, 2, 3], 7),
+            Err(WireError::Malformed(_))
+        ));
+        let m = reply(ResponseCode::NoError);
+        let bytes = m.to_vec().unwrap();
+        assert!(decode_reply(&bytes, 7).is_ok());
+        assert!(decode_reply(&bytes, 8).is_err());
+    }
+
+    #[test]
+    fn classifies_records_nodata_nxdomain_referral_and_failure() {
+        let mut m = reply(ResponseCode::NoError);
+        m.metadata.authoritative = true;
+        m.add_answer(Record::from_rdata(
+            name("_x.Example.com."),
+            300,
+            RData::CNAME(CNAME(name("_Y.acm-validations.aws."))),
+        ));
+        let a = classify(&m, "_x.example.com.");
+        assert_eq!(
+            a.values("_x.example.com.", "CNAME"),
+            vec!["_y.acm-validations.aws."]
+        );
+        assert!(matches!(
+            a,
+            Answer::Records {
+                authoritative: true,
+                ..
+            }
+        ));
+
+        let mut m = reply(ResponseCode::NXDomain);
+        m.add_authority(soa("example.com.", 3600, 300));
+        assert_eq!(
+            classify(&m, "_x.example.com."),
+            Answer::NxDomain {
+                negative_ttl: Some(300),
+                soa_owner: Some("example.com.".into())
+            }
+        );
+
+        let mut m = reply(ResponseCode::NoError);
+        m.add_authority(soa("example.com.", 60, 300));
+        assert_eq!(
+            classify(&m, "_x.example.com."),
+            Answer::NoData {
+                negative_ttl: Some(60),
+                soa_owner: Some("example.com.".into())
+            }
+        );
+
+        let mut m = reply(ResponseCode::NoError);
+        m.add_authority(Record::from_rdata(
+            name("example.com."),
+            300,
+            RData::NS(NS(name("ns1.other.net."))),
+        ));
+        assert_eq!(
+            classify(&m, "_x.example.com."),
+            Answer::Referral {
+                name_servers: vec!["ns1.other.net.".into()]
+            }
+        );
+
+        assert_eq!(
+            classify(&reply(ResponseCode::ServFail), "x."),
+            Answer::Failed {
+                reason: "Server Failure".into()
+            }
+        );
+    }
+
+    #[test]
+    fn txt_strings_are_joined() {
+        let r = Record::from_rdata(
+            name("a.example."),
+            1,
+            RData::TXT(TXT::new(vec!["ab".into(), "cd".into()])),
+        );
+        assert_eq!(rr(&r).data, "abcd");
+        assert_eq!(rr(&r).rtype, "TXT");
+    }
+}
