@@ -148,7 +148,7 @@ pub fn certificate_text(c: &CertificateReport) -> String {
 
 /// Sorts findings most severe first, stable otherwise.
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 }
 
 /// Seconds since the epoch as RFC 3339 (UTC).

@@ -64,6 +64,11 @@ where
 /// The shared SDK configuration: standard environment (region, credentials, `AWS_ENDPOINT_URL`),
 /// one rustls+ring HTTPS client, standard retries with backoff for throttling.
 pub async fn load_config() -> SdkConfig {
+    config_loader().load().await
+}
+
+/// The loader behind `load_config`, for callers (tests, the demo) that override parts of it.
+pub fn config_loader() -> aws_config::ConfigLoader {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
@@ -72,6 +77,4 @@ pub async fn load_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .retry_config(RetryConfig::standard().with_max_attempts(5))
-        .load()
-        .await
 }

@@ -17,8 +17,11 @@ const RECORD_PAGE: i32 = 300;
 pub struct Route53View {
     client: Client,
     zones: OnceCell<Result<Vec<Zone>, AwsError>>,
-    details: Mutex<HashMap<String, Arc<OnceCell<Result<ZoneDetail, AwsError>>>>>,
+    details: Mutex<HashMap<String, DetailCell>>,
 }
+
+/// One zone's details, read at most once.
+type DetailCell = Arc<OnceCell<Result<ZoneDetail, AwsError>>>;
 
 /// A zone's delegation set and record sets.
 #[derive(Debug, Clone)]
@@ -147,12 +150,14 @@ pub fn unescape(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
-            if let Ok(v) = u8::from_str_radix(&name[i + 1..i + 4], 8) {
-                out.push(v as char);
-                i += 4;
-                continue;
-            }
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
+            && let Ok(v) = u8::from_str_radix(&name[i + 1..i + 4], 8)
+        {
+            out.push(v as char);
+            i += 4;
+            continue;
         }
         out.push(b[i] as char);
         i += 1;

@@ -135,7 +135,9 @@ fn step(candidate: &str, answer: &Answer) -> Step {
         | Answer::NxDomain {
             negative_ttl,
             soa_owner: Some(owner),
-        } if is_within(candidate, owner) => Step::Apex(owner.clone(), *negative_ttl),
+        } if owner != "." && is_within(candidate, owner) => {
+            Step::Apex(owner.clone(), *negative_ttl)
+        }
         Answer::NoData { .. } | Answer::NxDomain { .. } | Answer::Referral { .. } => Step::Up,
         Answer::Failed { reason } => Step::Fail(format!("{candidate} SOA: {reason}")),
     }

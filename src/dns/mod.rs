@@ -168,7 +168,7 @@ impl Dns {
         )
         .await
         {
-            Ok(msg) => wire::classify(&msg, name),
+            Ok(msg) => wire::classify(&msg),
             Err(e) => Answer::Failed {
                 reason: e.to_string(),
             },

@@ -49,9 +49,15 @@ fn parse_name(name: &str) -> Result<Name, WireError> {
 }
 
 /// Classifies a reply to a question about `qname`.
-pub fn classify(msg: &Message, qname: &str) -> Answer {
-    let _ = qname;
+pub fn classify(msg: &Message) -> Answer {
     let rcode = msg.metadata.response_code;
+    // NXDOMAIN with an answer section: a CNAME chain whose end does not exist. The asked name exists.
+    if rcode == ResponseCode::NXDomain && !msg.answers.is_empty() {
+        return Answer::Records {
+            records: msg.answers.iter().map(rr).collect(),
+            authoritative: msg.metadata.authoritative,
+        };
+    }
     if rcode == ResponseCode::NXDomain {
         let (negative_ttl, soa_owner) = soa_of(&msg.authorities);
         return Answer::NxDomain {
@@ -200,7 +206,7 @@ mod tests {
             300,
             RData::CNAME(CNAME(name("_Y.acm-validations.aws."))),
         ));
-        let a = classify(&m, "_x.example.com.");
+        let a = classify(&m);
         assert_eq!(
             a.values("_x.example.com.", "CNAME"),
             vec!["_y.acm-validations.aws."]
@@ -216,17 +222,27 @@ mod tests {
         let mut m = reply(ResponseCode::NXDomain);
         m.add_authority(soa("example.com.", 3600, 300));
         assert_eq!(
-            classify(&m, "_x.example.com."),
+            classify(&m),
             Answer::NxDomain {
                 negative_ttl: Some(300),
                 soa_owner: Some("example.com.".into())
             }
         );
 
+        // A CNAME chain ending in NXDOMAIN: the asked name exists (it is the CNAME).
+        let mut m = reply(ResponseCode::NXDomain);
+        m.add_answer(Record::from_rdata(
+            name("_x.example.com."),
+            300,
+            RData::CNAME(CNAME(name("_y.acm-validations.aws."))),
+        ));
+        m.add_authority(soa(".", 60, 300));
+        assert!(matches!(classify(&m), Answer::Records { .. }));
+
         let mut m = reply(ResponseCode::NoError);
         m.add_authority(soa("example.com.", 60, 300));
         assert_eq!(
-            classify(&m, "_x.example.com."),
+            classify(&m),
             Answer::NoData {
                 negative_ttl: Some(60),
                 soa_owner: Some("example.com.".into())
@@ -240,14 +256,14 @@ mod tests {
             RData::NS(NS(name("ns1.other.net."))),
         ));
         assert_eq!(
-            classify(&m, "_x.example.com."),
+            classify(&m),
             Answer::Referral {
                 name_servers: vec!["ns1.other.net.".into()]
             }
         );
 
         assert_eq!(
-            classify(&reply(ResponseCode::ServFail), "x."),
+            classify(&reply(ResponseCode::ServFail)),
             Answer::Failed {
                 reason: "Server Failure".into()
             }

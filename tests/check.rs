@@ -1,0 +1,374 @@
+//! End to end: moto (ACM, Route 53) + a loopback DNS internet + the engine. One scenario per cause.
+
+mod common;
+
+use acm_dns_doctor::finding::Code;
+use acm_dns_doctor::report::CertificateReport;
+use acm_dns_doctor_testkit::dns::{Behaviour, Internet, World};
+use common::{Lab, OTHER_HOSTS, R53_HOSTS, relative};
+
+fn codes(r: &CertificateReport) -> Vec<Code> {
+    assert!(r.error.is_none(), "certificate not checked: {:?}", r.error);
+    let mut c: Vec<Code> = r.findings.iter().map(|f| f.code).collect();
+    c.sort();
+    c
+}
+
+fn finding(r: &CertificateReport, code: Code) -> &acm_dns_doctor::finding::Finding {
+    r.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {:#?}", r.findings))
+}
+
+async fn check(lab: &Lab, world: &World, arn: &str) -> CertificateReport {
+    lab.doctor(world)
+        .check(&[arn.to_owned()])
+        .await
+        .certificates
+        .remove(0)
+}
+
+/// A Route 53 public zone, delegated to Route 53's name servers, serving what Route 53 holds.
+async fn delegated_r53_zone(
+    lab: &Lab,
+    apex: &str,
+    records: &[(&str, &str, &str)],
+) -> (String, Internet) {
+    let id = lab.zone(apex, false).await;
+    for (n, t, v) in records {
+        lab.put(&id, n, t, v).await;
+    }
+    let mut net = Internet::new();
+    net.zone(apex, &R53_HOSTS, &lab.served(&id).await);
+    (id, net)
+}
+
+#[tokio::test]
+async fn healthy_certificate_yields_only_record_ok() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab
+        .request(
+            "healthy-shop.com",
+            &["*.healthy-shop.com", "www.healthy-shop.com"],
+        )
+        .await;
+    let www = acm_dns_doctor::aws::acm::describe(&lab.acm, &arn)
+        .await
+        .unwrap();
+    let mut records = vec![(rec.name.as_str(), "CNAME", rec.value.as_str())];
+    let www_rec = www
+        .validations
+        .iter()
+        .find(|v| v.domain == "www.healthy-shop.com")
+        .unwrap()
+        .record
+        .clone()
+        .unwrap();
+    records.push((www_rec.name.as_str(), "CNAME", www_rec.value.as_str()));
+    let (_, net) = delegated_r53_zone(&lab, "healthy-shop.com", &records).await;
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(
+        codes(&r),
+        vec![Code::RecordOk, Code::RecordOk],
+        "{:#?}",
+        r.findings
+    );
+    // Apex and wildcard share one record: one finding names both.
+    let apex = r
+        .findings
+        .iter()
+        .find(|f| f.record_name.as_deref() == Some(rec.name.as_str()))
+        .unwrap();
+    assert_eq!(apex.domains.len(), 2, "{:?}", apex.domains);
+}
+
+#[tokio::test]
+async fn missing_record_says_which_zone_to_add_it_to() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("missing-shop.com", &[]).await;
+    let (id, net) = delegated_r53_zone(&lab, "missing-shop.com", &[]).await;
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordMissing]);
+    let f = finding(&r, Code::RecordMissing);
+    assert!(f.remedy.contains(&id), "{}", f.remedy);
+    assert!(f.remedy.contains(&rec.value), "{}", f.remedy);
+}
+
+#[tokio::test]
+async fn record_only_in_a_private_zone() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("private-shop.com", &[]).await;
+    let private = lab.zone("private-shop.com", true).await;
+    lab.put(&private, &rec.name, "CNAME", &rec.value).await;
+    let (public, net) = delegated_r53_zone(&lab, "private-shop.com", &[]).await;
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordInPrivateZoneOnly]);
+    let f = finding(&r, Code::RecordInPrivateZoneOnly);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains(&private) && e.contains("private")),
+        "{:?}",
+        f.evidence
+    );
+    assert!(f.remedy.contains(&public), "{}", f.remedy);
+}
+
+#[tokio::test]
+async fn record_in_a_route53_zone_the_domain_is_not_delegated_to() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("elsewhere-shop.com", &[]).await;
+    let id = lab.zone("elsewhere-shop.com", false).await;
+    lab.put(&id, &rec.name, "CNAME", &rec.value).await;
+    let mut net = Internet::new();
+    net.zone("elsewhere-shop.com", &OTHER_HOSTS, "www 300 A 192.0.2.10");
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordInUndelegatedZone]);
+    let f = finding(&r, Code::RecordInUndelegatedZone);
+    assert!(
+        f.summary.contains(&id) && f.summary.contains("ns1.otherdns.net"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remedy.contains("ns1.otherdns.net") && f.remedy.contains("ns-2048.awsdns-64.com"),
+        "{}",
+        f.remedy
+    );
+}
+
+#[tokio::test]
+async fn subdomain_zone_without_delegation_in_its_parent() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("app.sub-shop.com", &[]).await;
+    let id = lab.zone("app.sub-shop.com", false).await;
+    lab.put(&id, &rec.name, "CNAME", &rec.value).await;
+    let mut net = Internet::new();
+    net.zone("sub-shop.com", &OTHER_HOSTS, "");
+    net.undelegated_zone("app.sub-shop.com", &R53_HOSTS, &lab.served(&id).await);
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordInUndelegatedZone]);
+    let f = finding(&r, Code::RecordInUndelegatedZone);
+    assert!(
+        f.remedy
+            .contains("adding NS records for it in sub-shop.com."),
+        "{}",
+        f.remedy
+    );
+}
+
+#[tokio::test]
+async fn provider_appended_the_apex() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("doubled-shop.com", &[]).await;
+    let mut net = Internet::new();
+    // Typed as the full name without a trailing dot: the provider appends the apex.
+    net.zone(
+        "doubled-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", rec.name.trim_end_matches('.'), rec.value),
+    );
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::DoubledDomain]);
+    let f = finding(&r, Code::DoubledDomain);
+    assert!(
+        f.summary
+            .contains(&format!("{}doubled-shop.com.", rec.name)),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remedy
+            .contains(&format!("`{}`", relative(&rec.name, "doubled-shop.com"))),
+        "{}",
+        f.remedy
+    );
+}
+
+#[tokio::test]
+async fn txt_beside_the_cname() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("txt-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone(
+        "txt-shop.com",
+        &OTHER_HOSTS,
+        &format!(
+            "{n} 300 CNAME {v}\n{n} 300 TXT \"site-verification=abc\"",
+            n = rec.name,
+            v = rec.value
+        ),
+    );
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::CnameAndTxtConflict]);
+    assert!(
+        finding(&r, Code::CnameAndTxtConflict)
+            .remedy
+            .contains("Delete the TXT")
+    );
+}
+
+#[tokio::test]
+async fn value_typed_wrong() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("typo-shop.com", &[]).await;
+    let wrong = rec
+        .value
+        .replacen(".acm-validations.aws.", "x.acm-validations.aws.", 1);
+    let mut net = Internet::new();
+    net.zone(
+        "typo-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {wrong}", rec.name),
+    );
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::ValueMismatch]);
+    let f = finding(&r, Code::ValueMismatch);
+    assert!(
+        f.evidence.iter().any(|e| e.contains("[+x]")),
+        "{:?}",
+        f.evidence
+    );
+}
+
+#[tokio::test]
+async fn name_typed_without_the_underscore_in_route53() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("bare-shop.com", &[]).await;
+    let bare = rec.name.trim_start_matches('_').to_owned();
+    let (_, net) = delegated_r53_zone(&lab, "bare-shop.com", &[(&bare, "CNAME", &rec.value)]).await;
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::NameMismatch]);
+    let f = finding(&r, Code::NameMismatch);
+    assert!(f.summary.contains(&bare), "{}", f.summary);
+}
+
+#[tokio::test]
+async fn value_published_as_txt() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("txtonly-shop.com", &[]).await;
+    let (_, net) = delegated_r53_zone(
+        &lab,
+        "txtonly-shop.com",
+        &[(&rec.name, "TXT", &format!("\"{}\"", rec.value))],
+    )
+    .await;
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::WrongRecordType]);
+}
+
+#[tokio::test]
+async fn lagging_secondary() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("lag-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone(
+        "lag-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", rec.name, rec.value),
+    );
+    net.zone_variant("lag-shop.com", OTHER_HOSTS[1], "");
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert!(
+        codes(&r).contains(&Code::AuthoritativeInconsistent),
+        "{:#?}",
+        r.findings
+    );
+    assert!(!codes(&r).contains(&Code::RecordMissing));
+    let f = finding(&r, Code::AuthoritativeInconsistent);
+    assert!(f.remedy.contains("ns2.otherdns.net"), "{}", f.remedy);
+}
+
+#[tokio::test]
+async fn negative_answer_still_cached_by_the_resolver() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("cache-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone("cache-shop.com", &OTHER_HOSTS, "")
+        .negative_ttl("cache-shop.com", 900);
+    let world = net.start().await.unwrap();
+    // Someone looked before the record existed: the resolver caches "no such name".
+    let first = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&first), vec![Code::RecordMissing]);
+    world.add_record(
+        "cache-shop.com",
+        &format!("{} 300 CNAME {}", rec.name, rec.value),
+    );
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(
+        codes(&r),
+        vec![Code::RecordNotPropagated],
+        "{:#?}",
+        r.findings
+    );
+    assert!(
+        finding(&r, Code::RecordNotPropagated)
+            .remedy
+            .contains("15 min")
+    );
+    world.flush_resolver_cache();
+    assert_eq!(
+        codes(&check(&lab, &world, &arn).await),
+        vec![Code::RecordOk]
+    );
+}
+
+#[tokio::test]
+async fn a_silent_server_is_a_failed_lookup_not_a_missing_record() {
+    let lab = Lab::new().await;
+    let (arn, _) = lab.request("silent-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone("silent-shop.com", &OTHER_HOSTS, "");
+    let world = net.start().await.unwrap();
+    world.set_behaviour(OTHER_HOSTS[1], Behaviour::Silent);
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::DnsLookupFailed]);
+    assert!(
+        finding(&r, Code::DnsLookupFailed)
+            .evidence
+            .iter()
+            .any(|e| e.contains("ns2.otherdns.net") && e.contains("timed out"))
+    );
+}
+
+#[tokio::test]
+async fn caa_forbids_amazon() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("caa-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone(
+        "caa-shop.com",
+        &OTHER_HOSTS,
+        &format!(
+            "{} 300 CNAME {}\n@ 300 CAA 0 issue \"letsencrypt.org\"",
+            rec.name, rec.value
+        ),
+    );
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordOk, Code::CaaForbidsAmazon]);
+}
+
+#[tokio::test]
+async fn unknown_arn_is_reported_not_dropped() {
+    let lab = Lab::new().await;
+    let world = Internet::new().start().await.unwrap();
+    let arn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+    let report = lab.doctor(&world).check(&[arn.to_owned()]).await;
+    assert_eq!(report.certificates.len(), 1);
+    let e = report.certificates[0].error.as_deref().unwrap();
+    assert!(e.contains("not found"), "{e}");
+    assert_eq!(report.exit_code(), 2);
+}

@@ -1,0 +1,109 @@
+//! The `acm-dns-doctor` binary: output formats and exit status, against moto and a loopback internet.
+
+mod common;
+
+use acm_dns_doctor_testkit::dns::{Internet, World};
+use common::{Lab, OTHER_HOSTS};
+use std::process::Output;
+
+fn run(endpoint: &str, world: &World, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_acm-dns-doctor"))
+        .args(args)
+        .args([
+            "--resolver",
+            &world.resolver().to_string(),
+            "--dns-port",
+            &world.port().to_string(),
+        ])
+        .args(["--dns-timeout-ms", "700"])
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .expect("run acm-dns-doctor")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_and_exit_status() {
+    let lab = Lab::new().await;
+    let (bad, rec) = lab.request("cli-shop.com", &[]).await;
+    let (good, good_rec) = lab.request("cli-ok.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone(
+        "cli-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 TXT \"x\"", rec.name),
+    );
+    net.zone(
+        "cli-ok.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", good_rec.name, good_rec.value),
+    );
+    let world = net.start().await.unwrap();
+    let endpoint = lab.moto.endpoint();
+
+    let out = tokio::task::block_in_place(|| {
+        run(
+            &endpoint,
+            &world,
+            &["check", &good, &bad, "--format", "json"],
+        )
+    });
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let certs = v["certificates"].as_array().unwrap();
+    assert_eq!(certs[0]["certificate_arn"], good.as_str());
+    assert_eq!(certs[0]["findings"][0]["code"], "RECORD_OK");
+    assert_eq!(certs[1]["status"], "PENDING_VALIDATION");
+    let f = &certs[1]["findings"][0];
+    assert_eq!(f["code"], "RECORD_MISSING");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["record_name"], rec.name.as_str());
+    assert_eq!(f["domains"][0], "cli-shop.com");
+    assert!(f["remedy"].as_str().unwrap().contains(&rec.value));
+
+    let out = tokio::task::block_in_place(|| run(&endpoint, &world, &["check", &good]));
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[INFO] RECORD_OK") && text.contains("Fix: Nothing to do"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_arn_and_unreachable_endpoint_exit_2_with_a_message() {
+    let lab = Lab::new().await;
+    let world = Internet::new().start().await.unwrap();
+    let arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+    let out = tokio::task::block_in_place(|| run(&lab.moto.endpoint(), &world, &["check", arn]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("certificate not found") && err.contains(arn),
+        "{err}"
+    );
+
+    // Nothing listens on this port: the run fails for the certificate, with the cause.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = tokio::task::block_in_place(|| {
+        run(&format!("http://127.0.0.1:{port}"), &world, &["check", arn])
+    });
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("acm:DescribeCertificate failed"), "{err}");
+}
