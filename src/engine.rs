@@ -81,6 +81,7 @@ impl Run<'_> {
             Ok(ev) => judge(&ev),
             Err(e) => CertificateReport {
                 certificate_arn: arn.to_owned(),
+                domain_name: None,
                 status: None,
                 domains: Vec::new(),
                 created_at: None,
@@ -175,6 +176,7 @@ pub fn judge(ev: &Evidence) -> CertificateReport {
     let c = &ev.certificate;
     CertificateReport {
         certificate_arn: c.arn.clone(),
+        domain_name: Some(c.domain_name.clone()),
         status: Some(c.status.clone()),
         domains: c.domains(),
         created_at: c.created_at.map(report::time),

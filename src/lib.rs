@@ -5,8 +5,11 @@
 
 pub mod aws;
 pub mod checks;
+pub mod config;
 pub mod dns;
 pub mod engine;
 pub mod evidence;
 pub mod finding;
+pub mod handler;
 pub mod report;
+pub mod trigger;

@@ -9,6 +9,9 @@ use std::fmt::Write;
 pub struct CertificateReport {
     /// The ARN asked about.
     pub certificate_arn: String,
+    /// The certificate's primary domain name (ACM `DomainName`), when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
     /// ACM status, when the certificate could be read.
     pub status: Option<String>,
     /// Every domain on the certificate.
@@ -178,6 +181,7 @@ mod tests {
     fn cert(findings: Vec<Finding>, error: Option<&str>) -> CertificateReport {
         CertificateReport {
             certificate_arn: "arn:x".into(),
+            domain_name: None,
             status: Some("PENDING_VALIDATION".into()),
             domains: vec!["example.com".into()],
             created_at: None,

@@ -2,6 +2,8 @@
 
 pub mod acm;
 pub mod route53;
+pub mod sns;
+pub mod sqs;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};

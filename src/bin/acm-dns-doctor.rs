@@ -25,6 +25,11 @@ enum Command {
         #[command(flatten)]
         opts: Opts,
     },
+    /// Check every certificate in PENDING_VALIDATION (all key types), like the Lambda's scheduled sweep.
+    Sweep {
+        #[command(flatten)]
+        opts: Opts,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -71,11 +76,23 @@ impl Opts {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Check { arns, opts } = cli.command;
+    let (arns, opts) = match cli.command {
+        Command::Check { arns, opts } => (Some(arns), opts),
+        Command::Sweep { opts } => (None, opts),
+    };
     let sdk = acm_dns_doctor::aws::load_config().await;
     let mut doctor = Doctor::new(&sdk, opts.dns());
     doctor.max_concurrency = opts.max_concurrency;
-    let report = doctor.check(&arns).await;
+    let report = match arns {
+        Some(arns) => doctor.check(&arns).await,
+        None => match acm_dns_doctor::handler::sweep_report(&doctor).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     match opts.format {
         Format::Text => print!("{}", report.to_text()),
         Format::Json => println!("{}", report.to_json()),

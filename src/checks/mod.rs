@@ -4,6 +4,7 @@
 //! nothing; a finding is data, never an error.
 
 mod certificate;
+pub use certificate::{DEADLINE_WARNING_SECS, VALIDATION_WINDOW_SECS};
 pub mod facts;
 mod record;
 pub mod similar;

@@ -183,3 +183,182 @@ pub fn relative(record: &str, apex: &str) -> String {
         .unwrap_or(record)
         .to_owned()
 }
+
+/// An SNS topic with an SQS queue subscribed (to read back what was published), and a re-check queue.
+pub struct Alerts {
+    pub topic_arn: String,
+    pub inbox_url: String,
+    pub recheck_url: String,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+/// One message as an SQS subscriber of the topic receives it.
+#[derive(Debug)]
+pub struct Received {
+    pub subject: String,
+    pub document: serde_json::Value,
+    pub attributes: serde_json::Value,
+}
+
+impl Lab {
+    pub async fn alerts(&self) -> Alerts {
+        let sns = aws_sdk_sns::Client::new(&self.sdk);
+        let sqs = aws_sdk_sqs::Client::new(&self.sdk);
+        let topic_arn = sns
+            .create_topic()
+            .name("acm-alerts")
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let inbox_url = sqs
+            .create_queue()
+            .queue_name("inbox")
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let recheck_url = sqs
+            .create_queue()
+            .queue_name("recheck")
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let inbox_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&inbox_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()
+            .remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .unwrap();
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(inbox_arn)
+            .send()
+            .await
+            .unwrap();
+        Alerts {
+            topic_arn,
+            inbox_url,
+            recheck_url,
+            sqs,
+        }
+    }
+
+    /// The raw `Message` (the MessageStructure=json envelope) of every publish to `topic_arn`, from moto's state.
+    pub fn published_envelopes(&self, topic_arn: &str) -> Vec<serde_json::Value> {
+        let raw = self.moto.get("/moto-api/data.json").unwrap();
+        let body = &raw[raw.find("\r\n\r\n").unwrap() + 4..];
+        let body = dechunk(body);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["sns"]["Topic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["arn"] == topic_arn)
+            .flat_map(|t| {
+                t["sent_notifications"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .map(|n| serde_json::from_str(n[1].as_str().unwrap()).unwrap())
+            .collect()
+    }
+}
+
+/// Undoes HTTP/1.1 chunked transfer encoding when present.
+fn dechunk(body: &str) -> String {
+    if body.trim_start().starts_with('{') {
+        return body.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = &tail[n + 2..];
+    }
+    out
+}
+
+impl Alerts {
+    /// Everything delivered to the subscribed queue so far.
+    pub async fn received(&self) -> Vec<Received> {
+        let mut out = Vec::new();
+        loop {
+            let r = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.inbox_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            let msgs = r.messages.unwrap_or_default();
+            if msgs.is_empty() {
+                break;
+            }
+            for m in msgs {
+                let env: serde_json::Value =
+                    serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                out.push(Received {
+                    subject: env["Subject"].as_str().unwrap_or_default().to_owned(),
+                    document: serde_json::from_str(env["Message"].as_str().unwrap()).unwrap(),
+                    attributes: env["MessageAttributes"].clone(),
+                });
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.inbox_url)
+                    .receipt_handle(m.receipt_handle.unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        out
+    }
+
+    /// Messages waiting (delayed) in the re-check queue.
+    pub async fn rechecks_delayed(&self) -> usize {
+        let a = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&self.recheck_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap();
+        a[&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesDelayed]
+            .parse()
+            .unwrap()
+    }
+}
+
+/// Handler settings for a lab and a world.
+pub fn lambda_config(alerts: &Alerts, world: &World) -> acm_dns_doctor::config::Config {
+    let mut c = acm_dns_doctor::config::Config::from_lookup(|k| match k {
+        "TOPIC_ARN" => Some(alerts.topic_arn.clone()),
+        "RECHECK_QUEUE_URL" => Some(alerts.recheck_url.clone()),
+        "RECORD_WAIT_MS" => Some("50".into()),
+        "DEADLINE_RESERVE_MS" => Some("1000".into()),
+        _ => None,
+    })
+    .unwrap();
+    c.dns = dns_config(world);
+    c
+}

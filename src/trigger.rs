@@ -1,0 +1,292 @@
+//! Triggers: every event shape the Lambda accepts, parsed into what to check.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What an invocation asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// CloudTrail `RequestCertificate` through EventBridge: a new request, checked at once.
+    Requested {
+        /// The new certificate.
+        arn: String,
+    },
+    /// An ACM event (`source: aws.acm`): renewal action required, approaching expiration, expired, available, ...
+    Acm {
+        /// `detail-type`.
+        detail_type: String,
+        /// The certificates in `resources`.
+        arns: Vec<String>,
+        /// `detail.Action` for `ACM Certificate Available` (ISSUANCE, RENEWAL, IMPORT, REIMPORT).
+        action: Option<String>,
+    },
+    /// A scheduled sweep (EventBridge rule, or EventBridge Scheduler's `{"sweep": true}` input).
+    Sweep,
+    /// A direct invoke `{"certificate_arns": [...]}`.
+    Direct {
+        /// The certificates.
+        arns: Vec<String>,
+    },
+    /// Re-checks from the delay queue (an SQS event).
+    Recheck {
+        /// One per message.
+        items: Vec<Recheck>,
+    },
+    /// A recognised event with nothing to check (a RequestCertificate call that failed).
+    Nothing {
+        /// Why there is nothing to do.
+        reason: String,
+    },
+}
+
+/// A re-check scheduled after a new request (the body of a re-check queue message).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Recheck {
+    /// The certificate.
+    pub certificate_arn: String,
+    /// How many checks were made before this one.
+    pub attempt: u32,
+}
+
+/// Why an event is not one we accept.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TriggerError {
+    /// The event matches no accepted shape.
+    #[error("unrecognised event: {0}")]
+    Unrecognised(String),
+    /// The event has an accepted shape but a required field is missing or wrong.
+    #[error("malformed {kind} event: {why}")]
+    Malformed {
+        /// Which shape.
+        kind: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct SqsEvent {
+    #[serde(rename = "Records")]
+    records: Vec<SqsRecord>,
+}
+
+#[derive(Deserialize)]
+struct SqsRecord {
+    #[serde(rename = "eventSource")]
+    event_source: Option<String>,
+    body: String,
+}
+
+/// Parses an invocation payload.
+pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
+    if event.get("source").is_some() && event.get("detail-type").is_some() {
+        let eb: EventBridgeEvent<Value> =
+            serde_json::from_value(event.clone()).map_err(|e| TriggerError::Malformed {
+                kind: "EventBridge",
+                why: e.to_string(),
+            })?;
+        return eventbridge(eb);
+    }
+    if let Some(arns) = event.get("certificate_arns") {
+        let arns: Vec<String> =
+            serde_json::from_value(arns.clone()).map_err(|_| TriggerError::Malformed {
+                kind: "direct",
+                why: "certificate_arns must be a list of ARNs".into(),
+            })?;
+        return if arns.is_empty() {
+            Err(TriggerError::Malformed {
+                kind: "direct",
+                why: "certificate_arns is empty".into(),
+            })
+        } else {
+            check_arns("direct", &arns)?;
+            Ok(Trigger::Direct { arns })
+        };
+    }
+    if event.get("sweep") == Some(&Value::Bool(true)) {
+        return Ok(Trigger::Sweep);
+    }
+    if event.get("Records").is_some() {
+        let sqs: SqsEvent =
+            serde_json::from_value(event.clone()).map_err(|e| TriggerError::Malformed {
+                kind: "SQS",
+                why: e.to_string(),
+            })?;
+        let items = sqs
+            .records
+            .iter()
+            .map(|r| {
+                if r.event_source.as_deref() != Some("aws:sqs") {
+                    return Err(TriggerError::Unrecognised(
+                        "a Records event that is not from SQS".into(),
+                    ));
+                }
+                serde_json::from_str::<Recheck>(&r.body).map_err(|e| TriggerError::Malformed {
+                    kind: "re-check",
+                    why: format!("message body: {e}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Trigger::Recheck { items });
+    }
+    let shown: String = event.to_string().chars().take(200).collect();
+    Err(TriggerError::Unrecognised(shown))
+}
+
+fn eventbridge(eb: EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
+    let source = eb.source.as_str();
+    let detail_type = eb.detail_type.as_str();
+    match (source, detail_type) {
+        ("aws.events", "Scheduled Event") => Ok(Trigger::Sweep),
+        ("aws.acm", "AWS API Call via CloudTrail") => {
+            let name = eb
+                .detail
+                .get("eventName")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if name != "RequestCertificate" {
+                return Err(TriggerError::Unrecognised(format!(
+                    "CloudTrail event {name:?}"
+                )));
+            }
+            if let Some(code) = eb.detail.get("errorCode").and_then(Value::as_str) {
+                return Ok(Trigger::Nothing {
+                    reason: format!("RequestCertificate failed ({code}): no certificate to check"),
+                });
+            }
+            let arn = eb
+                .detail
+                .pointer("/responseElements/certificateArn")
+                .and_then(Value::as_str)
+                .ok_or_else(|| TriggerError::Malformed {
+                    kind: "CloudTrail RequestCertificate",
+                    why: "detail.responseElements.certificateArn is missing".into(),
+                })?;
+            check_arns("CloudTrail RequestCertificate", &[arn.to_owned()])?;
+            Ok(Trigger::Requested {
+                arn: arn.to_owned(),
+            })
+        }
+        ("aws.acm", _) => {
+            let arns: Vec<String> = eb.resources.clone().unwrap_or_default();
+            if arns.is_empty() {
+                return Err(TriggerError::Malformed {
+                    kind: "ACM",
+                    why: "resources is empty".into(),
+                });
+            }
+            check_arns("ACM", &arns)?;
+            Ok(Trigger::Acm {
+                detail_type: detail_type.to_owned(),
+                arns,
+                action: eb
+                    .detail
+                    .get("Action")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            })
+        }
+        _ => Err(TriggerError::Unrecognised(format!(
+            "source {source:?}, detail-type {detail_type:?}"
+        ))),
+    }
+}
+
+fn check_arns(kind: &'static str, arns: &[String]) -> Result<(), TriggerError> {
+    match arns
+        .iter()
+        .find(|a| !(a.starts_with("arn:") && a.contains(":acm:") && a.contains(":certificate/")))
+    {
+        Some(bad) => Err(TriggerError::Malformed {
+            kind,
+            why: format!("{bad:?} is not an ACM certificate ARN"),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+
+    #[test]
+    fn every_sample_event_parses() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let parsed = parse(&v);
+            if path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("invalid-")
+            {
+                assert!(parsed.is_err(), "{}", path.display());
+            } else {
+                assert!(parsed.is_ok(), "{}: {parsed:?}", path.display());
+            }
+            seen += 1;
+        }
+        assert!(seen >= 8);
+    }
+
+    #[test]
+    fn shapes() {
+        let ct = json!({"version":"0","id":"1","detail-type":"AWS API Call via CloudTrail","source":"aws.acm","account":"1","time":"2026-11-28T00:00:00Z","region":"us-east-1","resources":[],
+            "detail":{"eventSource":"acm.amazonaws.com","eventName":"RequestCertificate","responseElements":{"certificateArn":ARN}}});
+        assert_eq!(parse(&ct), Ok(Trigger::Requested { arn: ARN.into() }));
+        let sched = json!({"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","account":"1","time":"2026-11-28T00:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:1:rule/x"],"detail":{}});
+        assert_eq!(parse(&sched), Ok(Trigger::Sweep));
+        assert_eq!(parse(&json!({"sweep": true})), Ok(Trigger::Sweep));
+        assert_eq!(
+            parse(&json!({"certificate_arns": [ARN]})),
+            Ok(Trigger::Direct {
+                arns: vec![ARN.into()]
+            })
+        );
+        let sqs = json!({"Records":[{"eventSource":"aws:sqs","body":format!("{{\"certificate_arn\":\"{ARN}\",\"attempt\":2}}")}]});
+        assert_eq!(
+            parse(&sqs),
+            Ok(Trigger::Recheck {
+                items: vec![Recheck {
+                    certificate_arn: ARN.into(),
+                    attempt: 2
+                }]
+            })
+        );
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        assert!(matches!(
+            parse(&json!({"hello": 1})),
+            Err(TriggerError::Unrecognised(_))
+        ));
+        assert!(matches!(
+            parse(&json!({"certificate_arns": []})),
+            Err(TriggerError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse(&json!({"certificate_arns": ["nope"]})),
+            Err(TriggerError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse(&json!({"certificate_arns": "x"})),
+            Err(TriggerError::Malformed { .. })
+        ));
+        let no_arn = json!({"version":"0","id":"1","detail-type":"AWS API Call via CloudTrail","source":"aws.acm","account":"1","time":"2026-11-28T00:00:00Z","region":"us-east-1","resources":[],
+            "detail":{"eventSource":"acm.amazonaws.com","eventName":"RequestCertificate"}});
+        assert!(matches!(
+            parse(&no_arn),
+            Err(TriggerError::Malformed { .. })
+        ));
+        let sqs = json!({"Records":[{"eventSource":"aws:sqs","body":"not json"}]});
+        assert!(matches!(parse(&sqs), Err(TriggerError::Malformed { .. })));
+    }
+}

@@ -1,0 +1,211 @@
+//! The Lambda handler against moto (ACM, Route 53, SNS, SQS) and a loopback internet.
+
+mod common;
+
+use acm_dns_doctor::engine;
+use acm_dns_doctor::handler::{HandlerError, State, deadline_in, handle};
+use acm_dns_doctor_testkit::dns::{Internet, World};
+use common::{Lab, OTHER_HOSTS, lambda_config};
+use serde_json::Value;
+use std::time::Duration;
+
+const SAMPLE_ARN: &str =
+    "arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
+
+fn event(file: &str, arn: &str) -> Value {
+    let text =
+        std::fs::read_to_string(format!("{}/events/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    serde_json::from_str(&text.replace(SAMPLE_ARN, arn)).unwrap()
+}
+
+/// A world where `doubled-shop.com`'s record was published with the apex appended (alerts at once).
+async fn doubled_world(lab: &Lab) -> (String, World) {
+    let (arn, rec) = lab
+        .request("doubled-shop.com", &["*.doubled-shop.com"])
+        .await;
+    let mut net = Internet::new();
+    net.zone(
+        "doubled-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", rec.name.trim_end_matches('.'), rec.value),
+    );
+    (arn, net.start().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_sample_event_is_handled_and_alerts_read_back() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, world) = doubled_world(&lab).await;
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/events"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut handled = 0;
+    for f in &files {
+        let result = handle(
+            &state,
+            &event(f, &arn),
+            deadline_in(Duration::from_secs(60)),
+            engine::now(),
+        )
+        .await;
+        if f.starts_with("invalid-") {
+            assert!(
+                matches!(result, Err(HandlerError::BadEvent(_))),
+                "{f}: {result:?}"
+            );
+            continue;
+        }
+        let summary = result.unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(summary.certificates_checked, 1, "{f}");
+        assert_eq!(summary.alerts_published, 1, "{f}");
+        assert_eq!(summary.findings.get("DOUBLED_DOMAIN"), Some(&1), "{f}");
+        handled += 1;
+    }
+    assert_eq!(handled, files.len() - 2);
+
+    let received = alerts.received().await;
+    assert_eq!(received.len(), handled);
+    let m = &received[0];
+    assert_eq!(
+        m.subject,
+        "[ACM] 1 problem: doubled-shop.com (DOUBLED_DOMAIN)"
+    );
+    assert_eq!(m.attributes["severity"]["Value"], "error");
+    assert_eq!(m.attributes["codes"]["Type"], "String.Array");
+    assert_eq!(m.attributes["codes"]["Value"], "[\"DOUBLED_DOMAIN\"]");
+    assert_eq!(m.attributes["certificate_arn"]["Value"], arn.as_str());
+    assert_eq!(m.attributes["domain"]["Value"], "doubled-shop.com");
+    let cert = &m.document["certificates"][0];
+    assert_eq!(cert["certificate_arn"], arn.as_str());
+    assert_eq!(cert["findings"][0]["code"], "DOUBLED_DOMAIN");
+
+    let envelopes = lab.published_envelopes(&alerts.topic_arn);
+    assert_eq!(envelopes.len(), handled);
+    let email = envelopes[0]["email"].as_str().unwrap();
+    assert!(
+        email.contains("What is wrong:") && email.contains("Fix: Delete the record at"),
+        "{email}"
+    );
+    assert!(
+        email.contains("before ACM's 72-hour validation timeout"),
+        "{email}"
+    );
+    assert!(
+        email.contains("console.aws.amazon.com/acm/home?region=us-east-1#/certificates/"),
+        "{email}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_request_with_a_missing_record_is_rechecked_then_alerted_after_the_grace() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, _) = lab.request("fresh-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone("fresh-shop.com", &OTHER_HOSTS, "");
+    let world = net.start().await.unwrap();
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+
+    let s = handle(
+        &state,
+        &event("cloudtrail-request-certificate.json", &arn),
+        deadline_in(Duration::from_secs(60)),
+        engine::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.alerts_published, s.rechecks_scheduled), (0, 1));
+    assert_eq!(alerts.rechecks_delayed().await, 1);
+    assert!(alerts.received().await.is_empty());
+
+    // The re-check arrives after the grace period: the record is still missing, so now it alerts.
+    let later = engine::now() + 16 * 60;
+    let recheck = serde_json::json!({"Records": [{"eventSource": "aws:sqs", "body": format!("{{\"certificate_arn\":\"{arn}\",\"attempt\":1}}")}]});
+    let s = handle(
+        &state,
+        &recheck,
+        deadline_in(Duration::from_secs(60)),
+        later,
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.alerts_published, s.rechecks_scheduled), (1, 0));
+    let got = alerts.received().await;
+    assert_eq!(got[0].attributes["codes"]["Value"], "[\"RECORD_MISSING\"]");
+}
+
+#[tokio::test]
+async fn past_the_deadline_certificates_are_reported_not_reached() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, world) = doubled_world(&lab).await;
+    let (arn2, _) = lab.request("other-shop.com", &[]).await;
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    // Less time left than the reserve kept for publishing: nothing new is started.
+    let s = handle(
+        &state,
+        &event("scheduled-event.json", &arn),
+        deadline_in(Duration::from_millis(500)),
+        engine::now(),
+    )
+    .await
+    .unwrap();
+    let mut nr = s.not_reached.clone();
+    nr.sort();
+    let mut want = vec![arn, arn2];
+    want.sort();
+    assert_eq!(nr, want);
+    assert_eq!(s.certificates_checked, 0);
+    assert_eq!(s.report.not_reached.len(), 2);
+}
+
+#[tokio::test]
+async fn a_failing_publish_fails_the_invocation() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, world) = doubled_world(&lab).await;
+    let mut config = lambda_config(&alerts, &world);
+    config.topic_arn = "arn:aws:sns:us-east-1:123456789012:does-not-exist".into();
+    let state = State::new(&lab.sdk, config);
+    let r = handle(
+        &state,
+        &event("direct-invoke.json", &arn),
+        deadline_in(Duration::from_secs(60)),
+        engine::now(),
+    )
+    .await;
+    match r {
+        Err(HandlerError::PublishFailed { failed: 1, first }) => {
+            assert!(first.contains("sns:Publish"), "{first}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_certificate_in_a_direct_invoke_fails_after_the_others_are_alerted() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, world) = doubled_world(&lab).await;
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    let gone = SAMPLE_ARN;
+    let payload = serde_json::json!({"certificate_arns": [gone, arn]});
+    let r = handle(
+        &state,
+        &payload,
+        deadline_in(Duration::from_secs(60)),
+        engine::now(),
+    )
+    .await;
+    match r {
+        Err(HandlerError::CertificatesFailed(m)) => {
+            assert!(m.contains(gone) && m.contains("not found"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(alerts.received().await.len(), 1);
+}
