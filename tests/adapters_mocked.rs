@@ -1,0 +1,196 @@
+//! Adapter and handler behaviour moto cannot produce (FAILED, timed-out and not-ready certificates, a
+//! certificate that disappears mid-sweep), with `aws-smithy-mocks` in place of ACM.
+
+use acm_dns_doctor::config::Config;
+use acm_dns_doctor::engine;
+use acm_dns_doctor::handler::{State, deadline_in, handle};
+use aws_sdk_acm::operation::describe_certificate::{
+    DescribeCertificateError, DescribeCertificateOutput,
+};
+use aws_sdk_acm::operation::list_certificates::ListCertificatesOutput;
+use aws_sdk_acm::types::{
+    CertificateDetail, CertificateStatus, CertificateSummary, CertificateType, DomainStatus,
+    DomainValidation, FailureReason, KeyAlgorithm, ResourceRecord, ValidationMethod,
+};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use std::time::Duration;
+
+const OK_ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/ok";
+const GONE_ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/gone";
+
+fn email_cert(arn: &str) -> CertificateDetail {
+    CertificateDetail::builder()
+        .certificate_arn(arn)
+        .domain_name("mail.example.com")
+        .status(CertificateStatus::PendingValidation)
+        .r#type(CertificateType::AmazonIssued)
+        .domain_validation_options(
+            DomainValidation::builder()
+                .domain_name("mail.example.com")
+                .validation_method(ValidationMethod::Email)
+                .validation_status(DomainStatus::PendingValidation)
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
+async fn sdk() -> aws_config::SdkConfig {
+    acm_dns_doctor::aws::config_loader()
+        .endpoint_url("http://127.0.0.1:9") // never reached: only the mocked client is called
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_acm::config::Credentials::new(
+            "t", "t", None, None, "t",
+        ))
+        .load()
+        .await
+}
+
+#[tokio::test]
+async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
+    let list = mock!(aws_sdk_acm::Client::list_certificates)
+        .match_requests(|r| {
+            let key_types = r.includes().map(|i| i.key_types()).unwrap_or_default();
+            key_types.contains(&KeyAlgorithm::EcPrime256v1)
+                && key_types.len() == KeyAlgorithm::values().len()
+                && r.certificate_statuses() == [CertificateStatus::PendingValidation]
+        })
+        .then_output(|| {
+            ListCertificatesOutput::builder()
+                .certificate_summary_list(
+                    CertificateSummary::builder()
+                        .certificate_arn(GONE_ARN)
+                        .build(),
+                )
+                .certificate_summary_list(
+                    CertificateSummary::builder()
+                        .certificate_arn(OK_ARN)
+                        .build(),
+                )
+                .build()
+        });
+    let gone = mock!(aws_sdk_acm::Client::describe_certificate)
+        .match_requests(|r| r.certificate_arn() == Some(GONE_ARN))
+        .then_error(|| {
+            DescribeCertificateError::ResourceNotFoundException(
+                aws_sdk_acm::types::error::ResourceNotFoundException::builder()
+                    .message("deleted")
+                    .build(),
+            )
+        });
+    let ok = mock!(aws_sdk_acm::Client::describe_certificate)
+        .match_requests(|r| r.certificate_arn() == Some(OK_ARN))
+        .then_output(|| {
+            DescribeCertificateOutput::builder()
+                .certificate(email_cert(OK_ARN))
+                .build()
+        });
+    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&list, &gone, &ok]);
+
+    let config =
+        Config::from_lookup(|k| (k == "TOPIC_ARN").then(|| "arn:aws:sns:us-east-1:1:t".to_owned()))
+            .unwrap();
+    let mut state = State::new(&sdk().await, config);
+    state.doctor.acm = acm;
+    let s = handle(
+        &state,
+        &serde_json::json!({"sweep": true}),
+        deadline_in(Duration::from_secs(30)),
+        engine::now(),
+    )
+    .await
+    .expect("a sweep survives one failing certificate");
+    assert_eq!(s.certificates_checked, 1);
+    assert_eq!(s.findings.get("NOT_DNS_VALIDATED"), Some(&1));
+    assert_eq!(s.failed.len(), 1);
+    assert_eq!(s.failed[0].0, GONE_ARN);
+    assert!(s.failed[0].1.contains("not found"), "{}", s.failed[0].1);
+    assert_eq!(list.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn describe_maps_failed_not_ready_and_invalid_arn() {
+    let failed = mock!(aws_sdk_acm::Client::describe_certificate)
+        .match_requests(|r| r.certificate_arn() == Some("arn:f"))
+        .then_output(|| {
+            DescribeCertificateOutput::builder()
+                .certificate(
+                    CertificateDetail::builder()
+                        .certificate_arn("arn:f")
+                        .status(CertificateStatus::Failed)
+                        .failure_reason(FailureReason::CaaError)
+                        .r#type(CertificateType::AmazonIssued)
+                        .domain_validation_options(
+                            DomainValidation::builder()
+                                .domain_name("x.example.com")
+                                .validation_method(ValidationMethod::Dns)
+                                .resource_record(
+                                    ResourceRecord::builder()
+                                        .name("_A.x.example.com")
+                                        .r#type(aws_sdk_acm::types::RecordType::Cname)
+                                        .value("_B.acm-validations.aws")
+                                        .build()
+                                        .unwrap(),
+                                )
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+    let not_ready = mock!(aws_sdk_acm::Client::describe_certificate)
+        .match_requests(|r| r.certificate_arn() == Some("arn:n"))
+        .then_output(|| {
+            DescribeCertificateOutput::builder()
+                .certificate(
+                    CertificateDetail::builder()
+                        .certificate_arn("arn:n")
+                        .status(CertificateStatus::PendingValidation)
+                        .r#type(CertificateType::AmazonIssued)
+                        .domain_validation_options(
+                            DomainValidation::builder()
+                                .domain_name("y.example.com")
+                                .validation_method(ValidationMethod::Dns)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+    let invalid = mock!(aws_sdk_acm::Client::describe_certificate)
+        .match_requests(|r| r.certificate_arn() == Some("bad"))
+        .then_error(|| {
+            DescribeCertificateError::InvalidArnException(
+                aws_sdk_acm::types::error::InvalidArnException::builder()
+                    .message("bad arn")
+                    .build(),
+            )
+        });
+    let acm = mock_client!(
+        aws_sdk_acm,
+        RuleMode::MatchAny,
+        [&failed, &not_ready, &invalid]
+    );
+
+    let f = acm_dns_doctor::aws::acm::describe(&acm, "arn:f")
+        .await
+        .unwrap();
+    assert_eq!(f.status, "FAILED");
+    assert_eq!(f.failure_reason.as_deref(), Some("CAA_ERROR"));
+    let rec = f.validations[0].record.as_ref().unwrap();
+    assert_eq!(rec.name, "_a.x.example.com.");
+    assert_eq!(rec.value, "_b.acm-validations.aws.");
+
+    let n = acm_dns_doctor::aws::acm::describe(&acm, "arn:n")
+        .await
+        .unwrap();
+    assert_eq!(n.domains_without_record(), vec!["y.example.com"]);
+    assert!(n.targets().is_empty());
+
+    let e = acm_dns_doctor::aws::acm::describe(&acm, "bad")
+        .await
+        .unwrap_err();
+    assert_eq!(e, acm_dns_doctor::aws::AwsError::InvalidArn("bad".into()));
+}
