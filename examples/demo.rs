@@ -1,0 +1,161 @@
+//! The main job on a local world, no AWS account: moto (ACM, Route 53, SNS) and a loopback DNS internet
+//! (fake root, TLDs, Route 53's and another provider's name servers). Creates one certificate stuck for
+//! each documented reason plus a healthy one, runs the Lambda handler for a scheduled sweep, prints the
+//! e-mail each alert sends, then one summary line. Everything stops when it ends.
+//!
+//! Run it with `scripts/demo` (which installs moto first).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use acm_dns_doctor::handler::{State, deadline_in, handle};
+use acm_dns_doctor_testkit::dns::Internet;
+use common::{Lab, OTHER_HOSTS, R53_HOSTS, lambda_config};
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let mut net = Internet::new();
+    let mut expected = Vec::new();
+
+    // Healthy: the record is in the Route 53 zone the domain is delegated to.
+    let (_, rec) = lab
+        .request("shop-healthy.com", &["*.shop-healthy.com"])
+        .await;
+    let z = lab.zone("shop-healthy.com", false).await;
+    lab.put(&z, &rec.name, "CNAME", &rec.value).await;
+    net.zone("shop-healthy.com", &R53_HOSTS, &lab.served(&z).await);
+    expected.push("shop-healthy.com: RECORD_OK");
+
+    // Forgotten: the delegated Route 53 zone has no record.
+    lab.request("shop-missing.com", &[]).await;
+    let z = lab.zone("shop-missing.com", false).await;
+    net.zone("shop-missing.com", &R53_HOSTS, &lab.served(&z).await);
+    expected.push("shop-missing.com: RECORD_MISSING");
+
+    // Only in a private hosted zone.
+    let (_, rec) = lab.request("shop-private.com", &[]).await;
+    let private = lab.zone("shop-private.com", true).await;
+    lab.put(&private, &rec.name, "CNAME", &rec.value).await;
+    let z = lab.zone("shop-private.com", false).await;
+    net.zone("shop-private.com", &R53_HOSTS, &lab.served(&z).await);
+    expected.push("shop-private.com: RECORD_IN_PRIVATE_ZONE_ONLY");
+
+    // In a Route 53 zone, but the registrar delegates the domain to another provider.
+    let (_, rec) = lab.request("shop-elsewhere.com", &[]).await;
+    let z = lab.zone("shop-elsewhere.com", false).await;
+    lab.put(&z, &rec.name, "CNAME", &rec.value).await;
+    net.zone("shop-elsewhere.com", &OTHER_HOSTS, "www 300 A 192.0.2.10");
+    expected.push("shop-elsewhere.com: RECORD_IN_UNDELEGATED_ZONE");
+
+    // A provider that appends the apex to every name.
+    let (_, rec) = lab.request("shop-doubled.com", &[]).await;
+    net.zone(
+        "shop-doubled.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", rec.name.trim_end_matches('.'), rec.value),
+    );
+    expected.push("shop-doubled.com: DOUBLED_DOMAIN");
+
+    // A provider that serves a TXT beside the CNAME.
+    let (_, rec) = lab.request("shop-txt.com", &[]).await;
+    net.zone(
+        "shop-txt.com",
+        &OTHER_HOSTS,
+        &format!(
+            "{n} 300 CNAME {v}\n{n} 300 TXT \"google-site-verification=abc\"",
+            n = rec.name,
+            v = rec.value
+        ),
+    );
+    expected.push("shop-txt.com: CNAME_AND_TXT_CONFLICT");
+
+    // A typo in the value.
+    let (_, rec) = lab.request("shop-typo.com", &[]).await;
+    let typo = rec
+        .value
+        .replacen(".acm-validations.aws.", "x.acm-validations.aws.", 1);
+    net.zone(
+        "shop-typo.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {typo}", rec.name),
+    );
+    expected.push("shop-typo.com: VALUE_MISMATCH");
+
+    // A secondary that never got the change.
+    let (_, rec) = lab.request("shop-lag.com", &[]).await;
+    net.zone(
+        "shop-lag.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", rec.name, rec.value),
+    );
+    net.zone_variant("shop-lag.com", OTHER_HOSTS[1], "");
+    expected.push("shop-lag.com: AUTHORITATIVE_INCONSISTENT");
+
+    // CAA records that allow only another CA.
+    let (_, rec) = lab.request("shop-caa.com", &[]).await;
+    net.zone(
+        "shop-caa.com",
+        &OTHER_HOSTS,
+        &format!(
+            "{} 300 CNAME {}\n@ 300 CAA 0 issue \"letsencrypt.org\"",
+            rec.name, rec.value
+        ),
+    );
+    expected.push("shop-caa.com: CAA_FORBIDS_AMAZON");
+
+    let world = net.start().await.expect("loopback DNS world");
+    let mut config = lambda_config(&alerts, &world);
+    config.grace = Duration::ZERO; // The demo's requests are seconds old: alert now, as after the grace.
+    let state = State::new(&lab.sdk, config);
+    let sweep = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/events/scheduled-event.json"
+    ))
+    .unwrap();
+    let sweep: serde_json::Value = serde_json::from_str(&sweep).unwrap();
+
+    println!(
+        "Local world: moto at {}, DNS resolver at {}, authoritative servers on port {}.",
+        lab.moto.endpoint(),
+        world.resolver(),
+        world.port()
+    );
+    println!(
+        "Certificates and what is wrong with them:\n  {}\n",
+        expected.join("\n  ")
+    );
+    let summary = match handle(
+        &state,
+        &sweep,
+        deadline_in(Duration::from_secs(120)),
+        acm_dns_doctor::engine::now(),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("demo: the sweep failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    for (i, env) in lab
+        .published_envelopes(&alerts.topic_arn)
+        .iter()
+        .enumerate()
+    {
+        println!(
+            "==================== alert {} (e-mail) ====================",
+            i + 1
+        );
+        println!("{}", env["email"].as_str().unwrap_or_default());
+    }
+    println!(
+        "demo: {} certificates checked, {} alerts published, findings {}",
+        summary.certificates_checked,
+        summary.alerts_published,
+        serde_json::to_string(&summary.findings).unwrap_or_default()
+    );
+}
