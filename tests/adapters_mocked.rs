@@ -194,3 +194,83 @@ async fn describe_maps_failed_not_ready_and_invalid_arn() {
         .unwrap_err();
     assert_eq!(e, acm_dns_doctor::aws::AwsError::InvalidArn("bad".into()));
 }
+
+#[tokio::test]
+async fn route53_throttled_past_retries_is_a_finding_and_dns_checks_go_on() {
+    use acm_dns_doctor::finding::Code;
+    use acm_dns_doctor_testkit::dns::Internet;
+    use aws_sdk_route53::operation::list_hosted_zones::ListHostedZonesError;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/dns";
+    let name = "_0f1e2d3c4b5a69788796a5b4c3d2e1f0.throttled.com.";
+    let describe = mock!(aws_sdk_acm::Client::describe_certificate).then_output(move || {
+        DescribeCertificateOutput::builder()
+            .certificate(
+                CertificateDetail::builder()
+                    .certificate_arn(ARN)
+                    .domain_name("throttled.com")
+                    .status(CertificateStatus::PendingValidation)
+                    .r#type(CertificateType::AmazonIssued)
+                    .domain_validation_options(
+                        DomainValidation::builder()
+                            .domain_name("throttled.com")
+                            .validation_method(ValidationMethod::Dns)
+                            .resource_record(
+                                ResourceRecord::builder()
+                                    .name(name)
+                                    .r#type(aws_sdk_acm::types::RecordType::Cname)
+                                    .value("_aa.bbbbbbbbbb.acm-validations.aws.")
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let throttled = mock!(aws_sdk_route53::Client::list_hosted_zones).then_error(|| {
+        ListHostedZonesError::generic(
+            ErrorMetadata::builder()
+                .code("Throttling")
+                .message("Rate exceeded")
+                .build(),
+        )
+    });
+    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&describe]);
+    let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&throttled]);
+
+    let mut net = Internet::new();
+    net.zone(
+        "throttled.com",
+        &["ns1.otherdns.net", "ns2.otherdns.net"],
+        "",
+    );
+    let world = net.start().await.unwrap();
+    let config =
+        Config::from_lookup(|k| (k == "TOPIC_ARN").then(|| "arn:aws:sns:us-east-1:1:t".to_owned()))
+            .unwrap();
+    let mut state = State::new(&sdk().await, config);
+    state.doctor.acm = acm;
+    state.doctor.route53 = route53;
+    state.doctor.dns.config.resolvers = vec![world.resolver()];
+    state.doctor.dns.config.auth_port = world.port();
+    let report = state.doctor.check(&[ARN.to_owned()]).await;
+    let c = &report.certificates[0];
+    let mut codes: Vec<Code> = c.findings.iter().map(|f| f.code).collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        vec![Code::RecordMissing, Code::Route53Unavailable],
+        "{:#?}",
+        c.findings
+    );
+    let f = c
+        .findings
+        .iter()
+        .find(|f| f.code == Code::Route53Unavailable)
+        .unwrap();
+    assert!(f.summary.contains("Throttling"), "{}", f.summary);
+}

@@ -68,9 +68,12 @@ async fn udp_once(
     sock.send_to(query, server).await?;
     let deadline = Instant::now() + timeout;
     let mut buf = vec![0u8; MAX_UDP];
+    // A garbled or foreign datagram may be an attacker's or a broken middlebox's: keep waiting for
+    // the real reply, and say what was seen if none comes.
+    let mut garbled: Option<WireError> = None;
     loop {
         let (n, from) = match timeout_at(deadline, sock.recv_from(&mut buf)).await {
-            Err(_) => return Ok(None),
+            Err(_) => return garbled.map_or(Ok(None), |e| Err(e.into())),
             Ok(r) => r?,
         };
         if from != server {
@@ -78,9 +81,7 @@ async fn udp_once(
         }
         match wire::decode_reply(&buf[..n], id) {
             Ok(msg) => return Ok(Some(msg)),
-            // A spoofed or garbled datagram: keep waiting for the real one, but remember why if none comes.
-            Err(WireError::Malformed(m)) if m.contains("another question") => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => garbled = Some(e),
         }
     }
 }
@@ -112,5 +113,96 @@ async fn tcp(
             attempts: 1,
             timeout_ms: timeout.as_millis(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A hostile or broken server on loopback: garbage, foreign ids, silence, truncation.
+    use super::*;
+    use hickory_proto::op::{MessageType, OpCode};
+    use hickory_proto::rr::RecordType;
+    use tokio::net::TcpListener;
+
+    fn reply(id: u16, truncated: bool) -> Vec<u8> {
+        let mut m = Message::new(id, MessageType::Response, OpCode::Query);
+        m.metadata.truncation = truncated;
+        m.to_vec().unwrap()
+    }
+
+    /// A UDP server that answers each question with what `answer` makes of its id.
+    async fn udp_server(answer: fn(u16) -> Vec<Vec<u8>>) -> SocketAddr {
+        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                let id = u16::from_be_bytes([buf[0], buf[1]]);
+                let _ = n;
+                for datagram in answer(id) {
+                    let _ = sock.send_to(&datagram, from).await;
+                }
+            }
+        });
+        addr
+    }
+
+    fn query(id: u16) -> Vec<u8> {
+        wire::build_query(id, "example.com.", RecordType::CNAME, false).unwrap()
+    }
+
+    const T: Duration = Duration::from_millis(300);
+
+    #[tokio::test]
+    async fn garbage_is_a_malformed_reply() {
+        let addr = udp_server(|_| vec![vec![0xde, 0xad, 0xbe, 0xef, 1, 2, 3]]).await;
+        let e = exchange(addr, &query(9), 9, T, 1).await.unwrap_err();
+        assert!(
+            matches!(e, TransportError::Wire(WireError::Malformed(_))),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reply_to_another_question_is_ignored() {
+        let addr = udp_server(|id| vec![reply(id.wrapping_add(1), false), reply(id, false)]).await;
+        let m = exchange(addr, &query(77), 77, T, 1).await.unwrap();
+        assert_eq!(m.metadata.id, 77);
+    }
+
+    #[tokio::test]
+    async fn silence_is_a_timeout_after_every_attempt() {
+        let addr = udp_server(|_| vec![]).await;
+        let e = exchange(addr, &query(1), 1, Duration::from_millis(100), 2)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, TransportError::Timeout { attempts: 2, .. }),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_truncated_reply_is_asked_again_over_tcp() {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        let tcp = TcpListener::bind(addr).await.unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            let (_, from) = udp.recv_from(&mut buf).await.unwrap();
+            let id = u16::from_be_bytes([buf[0], buf[1]]);
+            udp.send_to(&reply(id, true), from).await.unwrap();
+        });
+        tokio::spawn(async move {
+            let (mut s, _) = tcp.accept().await.unwrap();
+            let n = s.read_u16().await.unwrap() as usize;
+            let mut q = vec![0u8; n];
+            s.read_exact(&mut q).await.unwrap();
+            let r = reply(u16::from_be_bytes([q[0], q[1]]), false);
+            s.write_all(&(r.len() as u16).to_be_bytes()).await.unwrap();
+            s.write_all(&r).await.unwrap();
+        });
+        let m = exchange(addr, &query(5), 5, T, 1).await.unwrap();
+        assert!(!m.metadata.truncation);
     }
 }
