@@ -107,3 +107,38 @@ async fn unknown_arn_and_unreachable_endpoint_exit_2_with_a_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("acm:DescribeCertificate failed"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_checks_every_pending_certificate() {
+    let lab = Lab::new().await;
+    let (a, rec_a) = lab.request("sweep-one.com", &[]).await;
+    let (b, _) = lab.request("sweep-two.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone(
+        "sweep-one.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", rec_a.name, rec_a.value),
+    );
+    net.zone("sweep-two.com", &OTHER_HOSTS, "");
+    let world = net.start().await.unwrap();
+    let out = tokio::task::block_in_place(|| {
+        run(&lab.moto.endpoint(), &world, &["sweep", "--format", "json"])
+    });
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let code_of = |arn: &str| {
+        v["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["certificate_arn"] == arn)
+            .map(|c| c["findings"][0]["code"].clone())
+    };
+    assert_eq!(code_of(&a), Some("RECORD_OK".into()));
+    assert_eq!(code_of(&b), Some("RECORD_MISSING".into()));
+}

@@ -493,19 +493,32 @@ pub fn lookup_failed(ctx: &RecordContext) -> Option<Finding> {
     if problems.is_empty() {
         return None;
     }
-    Some(
-        finding(
-            ctx,
-            Code::DnsLookupFailed,
+    // Validating resolvers answer SERVFAIL while every authoritative server answers: the signature
+    // of broken DNSSEC (expired signatures, a DS at the registrar that matches no DNSKEY).
+    let resolvers_servfail = !f.recursive.is_empty()
+        && f.recursive
+            .iter()
+            .all(|(_, s)| matches!(s, Seen::Failed(r) if r.starts_with("SERVFAIL")));
+    let auth_fine = !f.auth.is_empty() && f.auth.iter().all(|(_, s)| !matches!(s, Seen::Failed(_)));
+    let (summary, remedy) = if resolvers_servfail && auth_fine {
+        (
+            format!(
+                "Every authoritative server answers for {}, but the recursive resolvers fail (SERVFAIL): DNSSEC validation is probably broken, and ACM's lookups fail the same way.",
+                f.name
+            ),
+            "Check the zone's DNSSEC chain (for example with `delv` or DNSViz): re-sign the zone if signatures expired, or remove the DS record at the registrar if the zone is no longer signed.".to_owned(),
+        )
+    } else {
+        (
             format!(
                 "{} DNS lookup(s) for {} failed, so the public view is incomplete.",
                 problems.len(),
                 f.name
             ),
-            "Check that every name server of the zone answers for it (a server that fails or is not authoritative also fails ACM's lookups, and breaks DNSSEC-signed zones when signatures are wrong); then run the check again.".to_owned(),
+            "Check that every name server of the zone answers for it (a server that fails or is not authoritative also fails ACM's lookups); then run the check again.".to_owned(),
         )
-        .with_evidence(problems),
-    )
+    };
+    Some(finding(ctx, Code::DnsLookupFailed, summary, remedy).with_evidence(problems))
 }
 
 /// No record at the validation name anywhere we can see (and every lookup answered).

@@ -548,6 +548,24 @@ fn not_propagated_says_how_long() {
 }
 
 #[test]
+fn resolvers_failing_while_authorities_answer_points_at_dnssec() {
+    let mut ev = base();
+    live(&mut ev).authoritative.cname = both(cname(VALUE));
+    live(&mut ev).recursive = vec![sa(
+        "r",
+        Answer::Failed {
+            reason: "SERVFAIL (Server Failure)".into(),
+        },
+    )];
+    let f = only(&ev, Code::DnsLookupFailed);
+    assert!(f.summary.contains("DNSSEC"), "{}", f.summary);
+    // A plain timeout at one authoritative server is not blamed on DNSSEC.
+    let mut ev = base();
+    live(&mut ev).authoritative.cname = vec![sa("ns1", nx()), sa("ns2", failed())];
+    assert!(!only(&ev, Code::DnsLookupFailed).summary.contains("DNSSEC"));
+}
+
+#[test]
 fn deadline_says_time_left() {
     let mut ev = base();
     ev.certificate.created_at = Some(NOW - 60 * 3600);

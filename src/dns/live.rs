@@ -59,7 +59,9 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
                 async move {
                     ServerAnswer {
                         server: label,
-                        answer: dns.ask(addr, &qname, rtype, false).await,
+                        answer: dns
+                            .ask(addr, &qname, rtype, super::wire::Flags::Authoritative)
+                            .await,
                     }
                 }
             }))

@@ -148,10 +148,16 @@ impl Dns {
         Dns { config }
     }
 
-    /// Asks `server` for `name`/`rtype`; recursion desired or not. Never fails: a failure is an `Answer`.
-    pub async fn ask(&self, server: SocketAddr, name: &str, rtype: RecordType, rd: bool) -> Answer {
+    /// Asks `server` for `name`/`rtype` with these flags. Never fails: a failure is an `Answer`.
+    pub async fn ask(
+        &self,
+        server: SocketAddr,
+        name: &str,
+        rtype: RecordType,
+        flags: wire::Flags,
+    ) -> Answer {
         let id: u16 = rand_id();
-        let query = match wire::build_query(id, name, rtype, rd) {
+        let query = match wire::build_query(id, name, rtype, flags) {
             Ok(q) => q,
             Err(e) => {
                 return Answer::Failed {
@@ -175,24 +181,27 @@ impl Dns {
         }
     }
 
-    /// Asks every configured resolver, concurrently.
+    /// Asks every configured resolver, concurrently, validating DNSSEC as ACM does: the public view.
     pub async fn ask_resolvers(&self, name: &str, rtype: RecordType) -> Vec<ServerAnswer> {
         let asks = self.config.resolvers.iter().map(|r| async move {
             ServerAnswer {
                 server: r.to_string(),
-                answer: self.ask(*r, name, rtype, true).await,
+                answer: self.ask(*r, name, rtype, wire::Flags::Recursive).await,
             }
         });
         futures::future::join_all(asks).await
     }
 
     /// Asks the resolvers in order until one gives a definite answer; the last failure otherwise.
+    /// Checking disabled: used to find zones and servers, which must work even when DNSSEC is broken.
     pub async fn resolve(&self, name: &str, rtype: RecordType) -> Answer {
         let mut last = Answer::Failed {
             reason: "no resolver configured".into(),
         };
         for r in &self.config.resolvers {
-            last = self.ask(*r, name, rtype, true).await;
+            last = self
+                .ask(*r, name, rtype, wire::Flags::RecursiveUnchecked)
+                .await;
             if last.is_definite() {
                 break;
             }

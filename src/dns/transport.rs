@@ -148,7 +148,13 @@ mod tests {
     }
 
     fn query(id: u16) -> Vec<u8> {
-        wire::build_query(id, "example.com.", RecordType::CNAME, false).unwrap()
+        wire::build_query(
+            id,
+            "example.com.",
+            RecordType::CNAME,
+            wire::Flags::Authoritative,
+        )
+        .unwrap()
     }
 
     const T: Duration = Duration::from_millis(300);

@@ -21,11 +21,29 @@ pub enum WireError {
 /// EDNS payload we advertise: large enough for any validation answer, small enough to avoid fragments.
 pub const EDNS_PAYLOAD: u16 = 1232;
 
+/// How a question is flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flags {
+    /// To an authoritative server: recursion not desired.
+    Authoritative,
+    /// To a recursive resolver, validating DNSSEC as ACM's resolvers do.
+    Recursive,
+    /// To a recursive resolver with checking disabled (CD): finding zones and servers even when
+    /// DNSSEC is broken, so the failure can be diagnosed instead of hiding everything.
+    RecursiveUnchecked,
+}
+
 /// Encodes one question.
-pub fn build_query(id: u16, name: &str, rtype: RecordType, rd: bool) -> Result<Vec<u8>, WireError> {
+pub fn build_query(
+    id: u16,
+    name: &str,
+    rtype: RecordType,
+    flags: Flags,
+) -> Result<Vec<u8>, WireError> {
     let qname = parse_name(name)?;
     let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
-    msg.metadata.recursion_desired = rd;
+    msg.metadata.recursion_desired = flags != Flags::Authoritative;
+    msg.metadata.checking_disabled = flags == Flags::RecursiveUnchecked;
     msg.add_query(Query::query(qname, rtype));
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD);
@@ -66,8 +84,15 @@ pub fn classify(msg: &Message) -> Answer {
         };
     }
     if rcode != ResponseCode::NoError {
+        let mnemonic = match rcode {
+            ResponseCode::ServFail => "SERVFAIL",
+            ResponseCode::Refused => "REFUSED",
+            ResponseCode::FormErr => "FORMERR",
+            ResponseCode::NotImp => "NOTIMP",
+            _ => "rcode",
+        };
         return Answer::Failed {
-            reason: rcode.to_str().to_owned(),
+            reason: format!("{mnemonic} ({})", rcode.to_str()),
         };
     }
     if msg.metadata.truncation {
@@ -167,20 +192,35 @@ mod tests {
 
     #[test]
     fn builds_a_question_that_round_trips() {
-        let bytes = build_query(42, "_A.Example.com", RecordType::CNAME, false).unwrap();
+        let bytes = build_query(
+            42,
+            "_A.Example.com",
+            RecordType::CNAME,
+            Flags::Authoritative,
+        )
+        .unwrap();
         let m = Message::from_vec(&bytes).unwrap();
         assert_eq!(m.metadata.id, 42);
         assert!(!m.metadata.recursion_desired);
         assert_eq!(m.queries[0].query_type(), RecordType::CNAME);
         assert_eq!(name_text(m.queries[0].name()), "_a.example.com.");
         assert_eq!(m.edns.as_ref().map(|e| e.max_payload()), Some(EDNS_PAYLOAD));
+        let m = Message::from_vec(
+            &build_query(1, "a.", RecordType::SOA, Flags::RecursiveUnchecked).unwrap(),
+        )
+        .unwrap();
+        assert!(m.metadata.recursion_desired && m.metadata.checking_disabled);
+        let m =
+            Message::from_vec(&build_query(1, "a.", RecordType::SOA, Flags::Recursive).unwrap())
+                .unwrap();
+        assert!(m.metadata.recursion_desired && !m.metadata.checking_disabled);
     }
 
     #[test]
     fn rejects_a_bad_name() {
         let long = "a".repeat(70);
         assert!(matches!(
-            build_query(1, &long, RecordType::A, true),
+            build_query(1, &long, RecordType::A, Flags::Recursive),
             Err(WireError::BadName(_))
         ));
     }
@@ -265,7 +305,7 @@ mod tests {
         assert_eq!(
             classify(&reply(ResponseCode::ServFail)),
             Answer::Failed {
-                reason: "Server Failure".into()
+                reason: "SERVFAIL (Server Failure)".into()
             }
         );
     }
