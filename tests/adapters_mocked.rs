@@ -274,3 +274,101 @@ async fn route53_throttled_past_retries_is_a_finding_and_dns_checks_go_on() {
         .unwrap();
     assert!(f.summary.contains("Throttling"), "{}", f.summary);
 }
+
+#[tokio::test]
+async fn a_new_request_waits_for_acm_to_show_its_records() {
+    use acm_dns_doctor_testkit::dns::Internet;
+    use aws_sdk_route53::operation::list_hosted_zones::ListHostedZonesOutput;
+
+    const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/new";
+    let name = "_0f1e2d3c4b5a69788796a5b4c3d2e1f0.brand-new.com.";
+    let value = "_aa.bbbbbbbbbb.acm-validations.aws.";
+    let detail = move |with_record: bool| {
+        let mut v = DomainValidation::builder()
+            .domain_name("brand-new.com")
+            .validation_method(ValidationMethod::Dns);
+        if with_record {
+            v = v.resource_record(
+                ResourceRecord::builder()
+                    .name(name)
+                    .r#type(aws_sdk_acm::types::RecordType::Cname)
+                    .value(value)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        DescribeCertificateOutput::builder()
+            .certificate(
+                CertificateDetail::builder()
+                    .certificate_arn(ARN)
+                    .domain_name("brand-new.com")
+                    .status(CertificateStatus::PendingValidation)
+                    .r#type(CertificateType::AmazonIssued)
+                    .domain_validation_options(v.build().unwrap())
+                    .build(),
+            )
+            .build()
+    };
+    let describe = mock!(aws_sdk_acm::Client::describe_certificate)
+        .sequence()
+        .output(move || detail(false))
+        .times(2)
+        .output(move || detail(true))
+        .repeatedly()
+        .build();
+    let zones = mock!(aws_sdk_route53::Client::list_hosted_zones).then_output(|| {
+        ListHostedZonesOutput::builder()
+            .set_hosted_zones(Some(vec![]))
+            .marker("")
+            .is_truncated(false)
+            .max_items(100)
+            .build()
+            .unwrap()
+    });
+    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&describe]);
+    let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&zones]);
+
+    let mut net = Internet::new();
+    net.zone(
+        "brand-new.com",
+        &["ns1.otherdns.net", "ns2.otherdns.net"],
+        &format!("{name} 300 CNAME {value}"),
+    );
+    let world = net.start().await.unwrap();
+    let config = Config::from_lookup(|k| match k {
+        "TOPIC_ARN" => Some("arn:aws:sns:us-east-1:1:t".to_owned()),
+        "RECORD_WAIT_MS" => Some("20".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let mut state = State::new(&sdk().await, config);
+    state.doctor.acm = acm;
+    state.doctor.route53 = route53;
+    state.doctor.dns.config.resolvers = vec![world.resolver()];
+    state.doctor.dns.config.auth_port = world.port();
+    let request = serde_json::json!({
+        "version": "0", "id": "1", "detail-type": "AWS API Call via CloudTrail", "source": "aws.acm",
+        "account": "123456789012", "time": "2026-11-28T09:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {"eventSource": "acm.amazonaws.com", "eventName": "RequestCertificate",
+                   "responseElements": {"certificateArn": ARN}}
+    });
+    let s = handle(
+        &state,
+        &request,
+        deadline_in(Duration::from_secs(30)),
+        engine::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.findings.keys().collect::<Vec<_>>(),
+        vec!["RECORD_OK"],
+        "{:?}",
+        s.findings
+    );
+    assert_eq!(
+        describe.num_calls(),
+        3,
+        "two answers without records, then the record"
+    );
+}
