@@ -130,21 +130,30 @@ pub fn certificate_text(c: &CertificateReport) -> String {
         let _ = writeln!(out, "  [FAILED] could not check this certificate: {e}");
     }
     for f in &c.findings {
-        let _ = writeln!(
-            out,
-            "\n  [{}] {} — {}",
-            f.severity.as_str().to_uppercase(),
-            f.code,
-            f.domains.join(", ")
-        );
-        let _ = writeln!(out, "    Fix: {}", f.remedy);
-        let _ = writeln!(out, "    Why: {}", f.summary);
-        if let Some(n) = &f.record_name {
-            let _ = writeln!(out, "    Record: {n}");
-        }
-        for e in &f.evidence {
-            let _ = writeln!(out, "      · {e}");
-        }
+        out.push_str(&finding_text(f, "  "));
+    }
+    out
+}
+
+/// One finding for people: a headline (`marker` then severity, code, domains), the fix, why, the
+/// record, the evidence. Shared by the CLI's text and the alert e-mail.
+pub fn finding_text(f: &Finding, marker: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{marker}[{}] {} — {}",
+        f.severity.as_str().to_uppercase(),
+        f.code,
+        f.domains.join(", ")
+    );
+    let pad = " ".repeat(marker.chars().count() + 2);
+    let _ = writeln!(out, "{pad}Fix: {}", f.remedy);
+    let _ = writeln!(out, "{pad}Why: {}", f.summary);
+    if let Some(n) = &f.record_name {
+        let _ = writeln!(out, "{pad}Record: {n}");
+    }
+    for e in &f.evidence {
+        let _ = writeln!(out, "{pad}  · {e}");
     }
     out
 }

@@ -1,5 +1,5 @@
-//! Adapter and handler behaviour moto cannot produce (FAILED, timed-out and not-ready certificates, a
-//! certificate that disappears mid-sweep), with `aws-smithy-mocks` in place of ACM.
+//! Adapter and handler behaviour moto cannot produce (FAILED and not-ready certificates, a certificate
+//! that disappears mid-sweep, Route 53 throttling), with `aws-smithy-mocks` in place of ACM and Route 53.
 
 use acm_dns_doctor::config::Config;
 use acm_dns_doctor::engine;
@@ -18,19 +18,37 @@ use std::time::Duration;
 const OK_ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/ok";
 const GONE_ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/gone";
 
-fn email_cert(arn: &str) -> CertificateDetail {
-    CertificateDetail::builder()
-        .certificate_arn(arn)
-        .domain_name("mail.example.com")
-        .status(CertificateStatus::PendingValidation)
-        .r#type(CertificateType::AmazonIssued)
-        .domain_validation_options(
-            DomainValidation::builder()
-                .domain_name("mail.example.com")
-                .validation_method(ValidationMethod::Email)
-                .validation_status(DomainStatus::PendingValidation)
+/// A certificate as ACM describes it: one domain, its validation method, and its record once ACM made it.
+fn detail(
+    arn: &str,
+    domain: &str,
+    status: CertificateStatus,
+    method: ValidationMethod,
+    record: Option<(&str, &str)>,
+) -> DescribeCertificateOutput {
+    let mut v = DomainValidation::builder()
+        .domain_name(domain)
+        .validation_method(method)
+        .validation_status(DomainStatus::PendingValidation);
+    if let Some((name, value)) = record {
+        v = v.resource_record(
+            ResourceRecord::builder()
+                .name(name)
+                .r#type(aws_sdk_acm::types::RecordType::Cname)
+                .value(value)
                 .build()
                 .unwrap(),
+        );
+    }
+    DescribeCertificateOutput::builder()
+        .certificate(
+            CertificateDetail::builder()
+                .certificate_arn(arn)
+                .domain_name(domain)
+                .status(status)
+                .r#type(CertificateType::AmazonIssued)
+                .domain_validation_options(v.build().unwrap())
+                .build(),
         )
         .build()
 }
@@ -81,9 +99,13 @@ async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
     let ok = mock!(aws_sdk_acm::Client::describe_certificate)
         .match_requests(|r| r.certificate_arn() == Some(OK_ARN))
         .then_output(|| {
-            DescribeCertificateOutput::builder()
-                .certificate(email_cert(OK_ARN))
-                .build()
+            detail(
+                OK_ARN,
+                "mail.example.com",
+                CertificateStatus::PendingValidation,
+                ValidationMethod::Email,
+                None,
+            )
         });
     let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&list, &gone, &ok]);
 
@@ -113,51 +135,28 @@ async fn describe_maps_failed_not_ready_and_invalid_arn() {
     let failed = mock!(aws_sdk_acm::Client::describe_certificate)
         .match_requests(|r| r.certificate_arn() == Some("arn:f"))
         .then_output(|| {
-            DescribeCertificateOutput::builder()
-                .certificate(
-                    CertificateDetail::builder()
-                        .certificate_arn("arn:f")
-                        .status(CertificateStatus::Failed)
-                        .failure_reason(FailureReason::CaaError)
-                        .r#type(CertificateType::AmazonIssued)
-                        .domain_validation_options(
-                            DomainValidation::builder()
-                                .domain_name("x.example.com")
-                                .validation_method(ValidationMethod::Dns)
-                                .resource_record(
-                                    ResourceRecord::builder()
-                                        .name("_A.x.example.com")
-                                        .r#type(aws_sdk_acm::types::RecordType::Cname)
-                                        .value("_B.acm-validations.aws")
-                                        .build()
-                                        .unwrap(),
-                                )
-                                .build()
-                                .unwrap(),
-                        )
-                        .build(),
-                )
-                .build()
+            let mut out = detail(
+                "arn:f",
+                "x.example.com",
+                CertificateStatus::Failed,
+                ValidationMethod::Dns,
+                Some(("_A.x.example.com", "_B.acm-validations.aws")),
+            );
+            if let Some(c) = out.certificate.as_mut() {
+                c.failure_reason = Some(FailureReason::CaaError);
+            }
+            out
         });
     let not_ready = mock!(aws_sdk_acm::Client::describe_certificate)
         .match_requests(|r| r.certificate_arn() == Some("arn:n"))
         .then_output(|| {
-            DescribeCertificateOutput::builder()
-                .certificate(
-                    CertificateDetail::builder()
-                        .certificate_arn("arn:n")
-                        .status(CertificateStatus::PendingValidation)
-                        .r#type(CertificateType::AmazonIssued)
-                        .domain_validation_options(
-                            DomainValidation::builder()
-                                .domain_name("y.example.com")
-                                .validation_method(ValidationMethod::Dns)
-                                .build()
-                                .unwrap(),
-                        )
-                        .build(),
-                )
-                .build()
+            detail(
+                "arn:n",
+                "y.example.com",
+                CertificateStatus::PendingValidation,
+                ValidationMethod::Dns,
+                None,
+            )
         });
     let invalid = mock!(aws_sdk_acm::Client::describe_certificate)
         .match_requests(|r| r.certificate_arn() == Some("bad"))
@@ -205,31 +204,13 @@ async fn route53_throttled_past_retries_is_a_finding_and_dns_checks_go_on() {
     const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/dns";
     let name = "_0f1e2d3c4b5a69788796a5b4c3d2e1f0.throttled.com.";
     let describe = mock!(aws_sdk_acm::Client::describe_certificate).then_output(move || {
-        DescribeCertificateOutput::builder()
-            .certificate(
-                CertificateDetail::builder()
-                    .certificate_arn(ARN)
-                    .domain_name("throttled.com")
-                    .status(CertificateStatus::PendingValidation)
-                    .r#type(CertificateType::AmazonIssued)
-                    .domain_validation_options(
-                        DomainValidation::builder()
-                            .domain_name("throttled.com")
-                            .validation_method(ValidationMethod::Dns)
-                            .resource_record(
-                                ResourceRecord::builder()
-                                    .name(name)
-                                    .r#type(aws_sdk_acm::types::RecordType::Cname)
-                                    .value("_aa.bbbbbbbbbb.acm-validations.aws.")
-                                    .build()
-                                    .unwrap(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
-            )
-            .build()
+        detail(
+            ARN,
+            "throttled.com",
+            CertificateStatus::PendingValidation,
+            ValidationMethod::Dns,
+            Some((name, "_aa.bbbbbbbbbb.acm-validations.aws.")),
+        )
     });
     let throttled = mock!(aws_sdk_route53::Client::list_hosted_zones).then_error(|| {
         ListHostedZonesError::generic(
@@ -283,37 +264,20 @@ async fn a_new_request_waits_for_acm_to_show_its_records() {
     const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/new";
     let name = "_0f1e2d3c4b5a69788796a5b4c3d2e1f0.brand-new.com.";
     let value = "_aa.bbbbbbbbbb.acm-validations.aws.";
-    let detail = move |with_record: bool| {
-        let mut v = DomainValidation::builder()
-            .domain_name("brand-new.com")
-            .validation_method(ValidationMethod::Dns);
-        if with_record {
-            v = v.resource_record(
-                ResourceRecord::builder()
-                    .name(name)
-                    .r#type(aws_sdk_acm::types::RecordType::Cname)
-                    .value(value)
-                    .build()
-                    .unwrap(),
-            );
-        }
-        DescribeCertificateOutput::builder()
-            .certificate(
-                CertificateDetail::builder()
-                    .certificate_arn(ARN)
-                    .domain_name("brand-new.com")
-                    .status(CertificateStatus::PendingValidation)
-                    .r#type(CertificateType::AmazonIssued)
-                    .domain_validation_options(v.build().unwrap())
-                    .build(),
-            )
-            .build()
+    let made = move |with_record: bool| {
+        detail(
+            ARN,
+            "brand-new.com",
+            CertificateStatus::PendingValidation,
+            ValidationMethod::Dns,
+            with_record.then_some((name, value)),
+        )
     };
     let describe = mock!(aws_sdk_acm::Client::describe_certificate)
         .sequence()
-        .output(move || detail(false))
+        .output(move || made(false))
         .times(2)
-        .output(move || detail(true))
+        .output(move || made(true))
         .repeatedly()
         .build();
     let zones = mock!(aws_sdk_route53::Client::list_hosted_zones).then_output(|| {

@@ -87,7 +87,8 @@ async fn every_sample_event_is_handled_and_alerts_read_back() {
     assert_eq!(envelopes.len(), handled);
     let email = envelopes[0]["email"].as_str().unwrap();
     assert!(
-        email.contains("What is wrong:") && email.contains("Fix: Delete the record at"),
+        email.contains("Why: The record was published at")
+            && email.contains("Fix: Delete the record at"),
         "{email}"
     );
     assert!(

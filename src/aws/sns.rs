@@ -151,22 +151,7 @@ pub fn email(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
         );
     }
     for (i, f) in problems.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "\n{}. [{}] {} — {}",
-            i + 1,
-            f.severity.as_str().to_uppercase(),
-            f.code,
-            f.domains.join(", ")
-        );
-        let _ = writeln!(out, "   What is wrong: {}", f.summary);
-        let _ = writeln!(out, "   Fix: {}", f.remedy);
-        if let Some(n) = &f.record_name {
-            let _ = writeln!(out, "   Record: {n}");
-        }
-        for e in &f.evidence {
-            let _ = writeln!(out, "     · {e}");
-        }
+        out.push_str(&report::finding_text(f, &format!("{}. ", i + 1)));
     }
     out.push_str("\n— acm-dns-doctor\n");
     out
