@@ -14,7 +14,7 @@ use common::{Lab, OTHER_HOSTS, R53_HOSTS, lambda_config};
 use std::time::Duration;
 
 #[tokio::main]
-async fn main() {
+async fn main() -> std::process::ExitCode {
     let lab = Lab::new().await;
     let alerts = lab.alerts().await;
     let mut net = Internet::new();
@@ -137,8 +137,9 @@ async fn main() {
     {
         Ok(s) => s,
         Err(e) => {
+            // Returning (not exiting) lets moto and the DNS servers stop as the lab and world drop.
             eprintln!("demo: the sweep failed: {e}");
-            std::process::exit(1);
+            return std::process::ExitCode::FAILURE;
         }
     };
     for (i, env) in lab
@@ -158,4 +159,5 @@ async fn main() {
         summary.alerts_published,
         serde_json::to_string(&summary.findings).unwrap_or_default()
     );
+    std::process::ExitCode::SUCCESS
 }

@@ -89,7 +89,8 @@ codes! {
     CnameAndTxtConflict = "CNAME_AND_TXT_CONFLICT" => Error,
     /// The value is published at the right name as another type (TXT, ...) and there is no CNAME.
     WrongRecordType = "WRONG_RECORD_TYPE" => Error,
-    /// Every authoritative server has it; a recursive resolver does not yet (negative caching).
+    /// Every authoritative server has it and a resolver does not yet (negative caching), or the live
+    /// Route 53 zone has it and its name servers do not serve it yet.
     RecordNotPropagated = "RECORD_NOT_PROPAGATED" => Warning,
     /// Some authoritative servers serve the record and others don't.
     AuthoritativeInconsistent = "AUTHORITATIVE_INCONSISTENT" => Warning,

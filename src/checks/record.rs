@@ -431,11 +431,18 @@ pub fn authoritative_inconsistent(ctx: &RecordContext) -> Option<Finding> {
     )
 }
 
-/// Every authoritative server has it; a recursive resolver does not yet (negative caching).
+/// Every authoritative server has it and a resolver does not yet (negative caching), or the live
+/// Route 53 zone has it and its name servers do not serve it yet.
 pub fn not_propagated(ctx: &RecordContext) -> Option<Finding> {
     let f = &ctx.facts;
     let definite: Vec<&(&str, Seen)> = f.auth_definite().collect();
-    if definite.is_empty() || definite.iter().any(|(_, s)| *s != Seen::Correct) {
+    if definite.is_empty() {
+        return None;
+    }
+    if definite.iter().all(|(_, s)| matches!(s, Seen::Absent(_))) {
+        return route53_not_served(ctx);
+    }
+    if definite.iter().any(|(_, s)| *s != Seen::Correct) {
         return None;
     }
     let behind: Vec<(&str, Option<u32>)> = f
@@ -476,6 +483,33 @@ pub fn not_propagated(ctx: &RecordContext) -> Option<Finding> {
             Some(t) => format!("{r}: cached negative answer, TTL {t} s"),
             None => format!("{r}: negative answer"),
         })),
+    )
+}
+
+/// The live Route 53 zone holds the right CNAME, but none of its name servers serves it yet.
+fn route53_not_served(ctx: &RecordContext) -> Option<Finding> {
+    let f = &ctx.facts;
+    let auth = &ctx.ev.live.authoritative;
+    let held: Vec<Placed> = f
+        .r53_cnames(false)
+        .into_iter()
+        .filter(|p| {
+            zone_is_live(p.zone, auth) && p.set.values.iter().any(|v| value_matches(v, f.value))
+        })
+        .collect();
+    let first = held.first()?;
+    Some(
+        finding(
+            ctx,
+            Code::RecordNotPropagated,
+            format!(
+                "Route 53 zone {} holds the CNAME, but its name servers do not serve it yet.",
+                first.zone.id
+            ),
+            "Wait a minute: Route 53 applies a change on all its name servers within 60 seconds (GetChange reports INSYNC). If this persists, the zone listed is not the one those name servers serve.".to_owned(),
+        )
+        .with_evidence(held.iter().map(placed_line))
+        .with_evidence(f.auth.iter().map(|(s, _)| format!("{s}: no CNAME at {}", f.name))),
     )
 }
 

@@ -204,7 +204,7 @@ const CASES: &[Case] = &[
         expect: &[Code::RecordInUndelegatedZone],
     },
     Case {
-        name: "record in the delegated zone but not yet served is not called undelegated",
+        name: "record in the live Route 53 zone, not served yet (not called undelegated)",
         setup: |ev| {
             live(ev).authoritative.name_servers = R53_NS.iter().map(|s| s.to_string()).collect();
             r53(
@@ -218,7 +218,7 @@ const CASES: &[Case] = &[
                 )],
             );
         },
-        expect: &[],
+        expect: &[Code::RecordNotPropagated],
     },
     Case {
         name: "value mismatch",
@@ -446,6 +446,28 @@ fn every_case_yields_exactly_its_codes() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn a_judged_record_is_never_silent() {
+    // Whatever the evidence, a record of a pending certificate gets at least one finding.
+    for case in CASES {
+        let mut ev = base();
+        (case.setup)(&mut ev);
+        if ev.certificate.status != "PENDING_VALIDATION" || !ev.certificate.is_dns_validated() {
+            continue;
+        }
+        for rec in &ev.records {
+            let found = run(&ev, NOW)
+                .iter()
+                .any(|f| f.record_name.as_deref() == Some(rec.target.record.name.as_str()));
+            assert!(
+                found,
+                "{}: no finding for {}",
+                case.name, rec.target.record.name
+            );
+        }
+    }
 }
 
 #[test]
