@@ -86,6 +86,7 @@ impl Run<'_> {
                 domains: Vec::new(),
                 created_at: None,
                 findings: Vec::new(),
+                not_found: matches!(e, AwsError::NotFound(_)),
                 error: Some(e.to_string()),
             },
         }
@@ -182,5 +183,6 @@ pub fn judge(ev: &Evidence) -> CertificateReport {
         created_at: c.created_at.map(report::time),
         findings,
         error: None,
+        not_found: false,
     }
 }

@@ -184,6 +184,10 @@ pub struct Authoritative {
     pub doubled_cname: Vec<ServerAnswer>,
     /// `CNAME` at the validation name without its leading underscore, per server.
     pub bare_cname: Vec<ServerAnswer>,
+    /// A name that cannot exist beside the validation name (`_acm-dns-doctor-probe-<random>.<parent>`),
+    /// asked for its `CNAME` per server: an answer means a wildcard CNAME, which answers for every
+    /// missing name and must not be mistaken for a published record.
+    pub wildcard_probe: Vec<ServerAnswer>,
 }
 
 /// The public view of one validation record.

@@ -101,6 +101,8 @@ pub struct Summary {
     pub not_reached: Vec<String>,
     /// Certificates that could not be checked, with why.
     pub failed: Vec<(String, String)>,
+    /// Re-checked or just-requested certificates that no longer exist.
+    pub gone: Vec<String>,
     /// The JSON report of what was checked.
     #[serde(skip)]
     pub report: Report,
@@ -152,6 +154,15 @@ pub async fn handle(
     let cutoff = deadline
         .checked_sub(state.config.deadline_reserve)
         .unwrap_or(SystemTime::UNIX_EPOCH);
+    // A check that started before the cutoff may not run past this: what it would find is lost
+    // anyway if the function times out before publishing.
+    let hard_stop = deadline
+        .checked_sub(state.config.deadline_reserve / 3)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let hard_stop = tokio::time::Instant::now()
+        + hard_stop
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
     let run = state.doctor.run();
     let results: Vec<(Work, Option<CertificateReport>)> = futures::stream::iter(work)
         .map(|w| {
@@ -160,8 +171,10 @@ pub async fn handle(
                 if SystemTime::now() >= cutoff {
                     return (w, None);
                 }
-                let report = check_with_wait(state, run, &w, cutoff).await;
-                (w, Some(report))
+                let report =
+                    tokio::time::timeout_at(hard_stop, check_with_wait(state, run, &w, cutoff))
+                        .await;
+                (w, report.ok())
             }
         })
         .buffered(state.config.max_concurrency)
@@ -174,6 +187,12 @@ pub async fn handle(
             summary.not_reached.push(w.arn);
             continue;
         };
+        if report.not_found && w.new_request {
+            // Deleted since it was requested (often: a typo spotted, requested again). Nothing to check.
+            tracing::info!(certificate_arn = %w.arn, "certificate no longer exists");
+            summary.gone.push(w.arn.clone());
+            continue;
+        }
         if let Some(e) = &report.error {
             summary.failed.push((w.arn.clone(), e.clone()));
             summary.report.certificates.push(report);
@@ -230,12 +249,20 @@ pub async fn handle(
             first: first.clone(),
         });
     }
-    if !summary.failed.is_empty() && name != "sweep" {
-        let list: Vec<String> = summary
+    if name != "sweep" && (!summary.failed.is_empty() || !summary.not_reached.is_empty()) {
+        // The event named these certificates: fail, so EventBridge retries and then the failure
+        // destination gets it. A sweep reports them and the next sweep tries again.
+        let mut list: Vec<String> = summary
             .failed
             .iter()
             .map(|(a, e)| format!("{a}: {e}"))
             .collect();
+        list.extend(
+            summary
+                .not_reached
+                .iter()
+                .map(|a| format!("{a}: not reached before the deadline")),
+        );
         return Err(HandlerError::CertificatesFailed(list.join("; ")));
     }
     Ok(summary)
@@ -382,6 +409,7 @@ mod tests {
             created_at: Some(crate::report::time(created)),
             findings: codes.iter().map(|c| Finding::new(*c, "", "")).collect(),
             error: None,
+            not_found: false,
         }
     }
     fn work(new_request: bool, attempt: u32) -> Work {

@@ -23,6 +23,9 @@ pub struct CertificateReport {
     /// Why the certificate could not be checked (the run failed for it); findings are then empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The error is that ACM has no such certificate (deleted, or a wrong ARN).
+    #[serde(skip)]
+    pub not_found: bool,
 }
 
 impl CertificateReport {
@@ -196,6 +199,7 @@ mod tests {
             created_at: None,
             findings,
             error: error.map(Into::into),
+            not_found: false,
         }
     }
 

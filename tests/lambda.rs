@@ -210,3 +210,68 @@ async fn an_unknown_certificate_in_a_direct_invoke_fails_after_the_others_are_al
     }
     assert_eq!(alerts.received().await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_recheck_of_a_deleted_certificate_is_not_a_failure() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let world = Internet::new().start().await.unwrap();
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    let s = handle(
+        &state,
+        &event("recheck-sqs.json", SAMPLE_ARN),
+        deadline_in(Duration::from_secs(60)),
+        engine::now(),
+    )
+    .await
+    .expect("a certificate deleted during its grace period fails nothing");
+    assert_eq!(s.gone, vec![SAMPLE_ARN.to_owned()]);
+    assert!(s.failed.is_empty());
+}
+
+#[tokio::test]
+async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, _) = lab.request("slow-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone("slow-shop.com", &OTHER_HOSTS, "");
+    let world = net.start().await.unwrap();
+    for h in OTHER_HOSTS {
+        world.set_behaviour(h, acm_dns_doctor_testkit::dns::Behaviour::Silent);
+    }
+    let mut config = lambda_config(&alerts, &world);
+    config.dns.timeout = Duration::from_secs(3);
+    let reserve = config.deadline_reserve;
+    let state = State::new(&lab.sdk, config);
+    // Starts before the cutoff (deadline - reserve), but its DNS questions outlive the hard stop.
+    let started = std::time::Instant::now();
+    let deadline = deadline_in(reserve + Duration::from_millis(300));
+    let s = handle(
+        &state,
+        &event("scheduler-sweep.json", &arn),
+        deadline,
+        engine::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.not_reached, vec![arn.clone()]);
+    assert!(
+        started.elapsed() < reserve,
+        "returned {:?} after the start, leaving time to publish",
+        started.elapsed()
+    );
+    // An event that named the certificate fails instead, so that it is retried.
+    let deadline = deadline_in(reserve + Duration::from_millis(300));
+    match handle(
+        &state,
+        &event("direct-invoke.json", &arn),
+        deadline,
+        engine::now(),
+    )
+    .await
+    {
+        Err(HandlerError::CertificatesFailed(m)) => assert!(m.contains("not reached"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -194,6 +194,7 @@ mod tests {
             created_at: Some(report::time(1_000_000)),
             findings,
             error: None,
+            not_found: false,
         }
     }
 

@@ -182,3 +182,22 @@ pub fn caa_forbids_amazon(ev: &Evidence, _now: i64) -> Vec<Finding> {
         })
         .collect()
 }
+
+/// A CAA lookup failed: ACM's CA treats that as a refusal (CAA_ERROR).
+pub fn caa_lookup_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
+    ev.caa
+        .iter()
+        .filter_map(|caa| {
+            let e = caa.error.as_ref()?;
+            Some(
+                Finding::new(
+                    Code::DnsLookupFailed,
+                    format!("The CAA lookup for {} failed; a CA that cannot read CAA records must refuse to issue (the request would fail with CAA_ERROR).", caa.domain),
+                    "Make every name server answer CAA queries (NOERROR with no records is fine): some DNS providers and CNAME targets answer CAA with SERVFAIL or not at all; if the zone is signed, check its DNSSEC.",
+                )
+                .about(std::slice::from_ref(&caa.domain), None)
+                .with_evidence([e.clone()]),
+            )
+        })
+        .collect()
+}

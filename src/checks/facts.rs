@@ -54,6 +54,8 @@ pub struct Facts<'a> {
     pub r53_near: Vec<Placed<'a>>,
     /// Route 53 could not be listed.
     pub r53_unavailable: Option<&'a str>,
+    /// CNAME targets a wildcard answers with for names that do not exist (from the probe).
+    pub wildcard_targets: Vec<String>,
 }
 
 impl<'a> Facts<'a> {
@@ -61,10 +63,31 @@ impl<'a> Facts<'a> {
     pub fn of(ev: &'a RecordEvidence) -> Self {
         let name = ev.target.record.name.as_str();
         let value = ev.target.record.value.as_str();
+        let auth = &ev.live.authoritative;
+        let mut wildcard_targets: Vec<String> = auth
+            .wildcard_probe
+            .iter()
+            .flat_map(|a| match &a.answer {
+                Answer::Records { records, .. } => records
+                    .iter()
+                    .filter(|r| r.rtype == "CNAME")
+                    .map(|r| r.data.clone())
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        wildcard_targets.sort();
+        wildcard_targets.dedup();
+        let wildcard = wildcard_targets.clone();
         let seen = |answers: &'a [ServerAnswer]| -> Vec<(&'a str, Seen<'a>)> {
             answers
                 .iter()
-                .map(|a| (a.server.as_str(), seen_cname(&a.answer, name, value)))
+                .map(|a| {
+                    (
+                        a.server.as_str(),
+                        seen_cname(&a.answer, name, value, &wildcard),
+                    )
+                })
                 .collect()
         };
         let live_cnames = |answers: &'a [ServerAnswer]| -> Vec<(&'a str, String)> {
@@ -73,14 +96,13 @@ impl<'a> Facts<'a> {
                 .flat_map(|a| match &a.answer {
                     Answer::Records { records, .. } => records
                         .iter()
-                        .filter(|r| r.rtype == "CNAME")
+                        .filter(|r| r.rtype == "CNAME" && !wildcard.contains(&r.data))
                         .map(|r| (a.server.as_str(), r.data.clone()))
                         .collect(),
                     _ => Vec::new(),
                 })
                 .collect()
         };
-        let auth = &ev.live.authoritative;
         let mut facts = Facts {
             name,
             value,
@@ -98,6 +120,7 @@ impl<'a> Facts<'a> {
                 .collect(),
             doubled_live: live_cnames(&auth.doubled_cname),
             bare_live: live_cnames(&auth.bare_cname),
+            wildcard_targets,
             ..Facts::default()
         };
         match &ev.route53 {
@@ -132,19 +155,25 @@ impl<'a> Facts<'a> {
             .filter(|(_, s)| !matches!(s, Seen::Failed(_)))
     }
 
-    /// True when the right CNAME is served by at least one authoritative server or resolver.
-    pub fn published_somewhere(&self) -> bool {
-        self.auth
-            .iter()
-            .chain(self.recursive.iter())
-            .any(|(_, s)| *s == Seen::Correct)
+    /// What the zone itself says: the authoritative answers when any was definite (resolvers may
+    /// hold stale copies for a TTL), else the resolvers'.
+    pub fn zone_view(&self) -> &[(&'a str, Seen<'a>)] {
+        if self.auth_definite().next().is_some() {
+            &self.auth
+        } else {
+            &self.recursive
+        }
     }
 
-    /// True when some server serves any CNAME at the name (right or wrong value).
+    /// True when the zone serves the right CNAME (on at least one server).
+    pub fn published_somewhere(&self) -> bool {
+        self.zone_view().iter().any(|(_, s)| *s == Seen::Correct)
+    }
+
+    /// True when the zone serves any CNAME at the name (right or wrong value).
     pub fn cname_live(&self) -> bool {
-        self.auth
+        self.zone_view()
             .iter()
-            .chain(self.recursive.iter())
             .any(|(_, s)| matches!(s, Seen::Correct | Seen::Wrong(_)))
     }
 
@@ -189,13 +218,15 @@ pub fn is_near(set: &RecordSet, name: &str, value: &str) -> bool {
     is_near_miss(&set.name, name) || set.values.iter().any(|v| value_matches(v, value))
 }
 
-fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str) -> Seen<'a> {
+fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str, wildcard: &[String]) -> Seen<'a> {
     match answer {
         Answer::Records { records, .. } => {
+            // A wildcard's answer for a name that does not exist is not a record at the name.
             let cnames: Vec<&'a str> = records
                 .iter()
                 .filter(|r| r.rtype == "CNAME" && r.name == name)
                 .map(|r| r.data.as_str())
+                .filter(|d| value_matches(d, value) || !wildcard.iter().any(|w| w == d))
                 .collect();
             match cnames.first() {
                 None => Seen::Absent(None),

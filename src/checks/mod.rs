@@ -39,6 +39,7 @@ pub const CERTIFICATE_CHECKS: &[(&str, CertificateCheck)] = &[
         certificate::resource_record_not_ready,
     ),
     ("caa_forbids_amazon", certificate::caa_forbids_amazon),
+    ("caa_lookup_failed", certificate::caa_lookup_failed),
 ];
 
 /// Record-level checks, in report order.

@@ -90,7 +90,7 @@ fn placed_line(p: &Placed) -> String {
 pub fn private_zone_only(ctx: &RecordContext) -> Option<Finding> {
     let f = &ctx.facts;
     let private = f.r53_cnames(true);
-    if private.is_empty() || !f.r53_cnames(false).is_empty() || f.published_somewhere() {
+    if private.is_empty() || !f.r53_cnames(false).is_empty() || f.cname_live() {
         return None;
     }
     Some(
@@ -116,7 +116,7 @@ pub fn undelegated_zone(ctx: &RecordContext) -> Option<Finding> {
     let f = &ctx.facts;
     let auth = &ctx.ev.live.authoritative;
     let apex = auth.apex.as_ref()?;
-    if f.published_somewhere() {
+    if f.cname_live() {
         return None;
     }
     let stray: Vec<Placed> = f
@@ -126,7 +126,14 @@ pub fn undelegated_zone(ctx: &RecordContext) -> Option<Finding> {
         .collect();
     let first = stray.first()?;
     let z = first.zone;
-    let why = if z.name == *apex {
+    let hidden = z.name != *apex && crate::dns::live::is_within(apex, &z.name);
+    let why = if hidden {
+        format!(
+            "{apex} is delegated to its own name servers ({}), so names below it are answered there, not from {}",
+            short_list(&auth.name_servers),
+            z.name
+        )
+    } else if z.name == *apex {
         format!(
             "the domain is delegated to {}, not to this zone's name servers {} (the registrar points elsewhere, or this is a duplicate zone)",
             short_list(&auth.name_servers),
@@ -139,7 +146,9 @@ pub fn undelegated_zone(ctx: &RecordContext) -> Option<Finding> {
             z.name
         )
     };
-    let fix_delegation = if z.name == *apex {
+    let fix_delegation = if hidden {
+        format!("and delete the copy in {}", z.id)
+    } else if z.name == *apex {
         format!(
             "or make {} the live zone by setting the domain's name servers at the registrar to {}",
             z.id,
@@ -206,7 +215,8 @@ pub fn doubled_domain(ctx: &RecordContext) -> Option<Finding> {
                 consequence(ctx)
             ),
             format!(
-                "Delete the record at {doubled} and create it again with the name `{relative}` only (the provider adds `.{}` itself), or with the full name ending in a dot if the provider takes absolute names: `{}`.",
+                "Delete the record at {doubled} and create it again {} with the name `{relative}` only (the provider adds `.{}` itself), or with the full name ending in a dot if the provider takes absolute names: `{}`.",
+                live_place(ctx.ev),
                 apex.as_deref().unwrap_or("").trim_end_matches('.'),
                 record_line(ctx)
             ),
@@ -263,9 +273,8 @@ pub fn name_mismatch(ctx: &RecordContext) -> Option<Finding> {
 pub fn value_mismatch(ctx: &RecordContext) -> Option<Finding> {
     let f = &ctx.facts;
     let mut wrong: Vec<(&str, &str)> = f
-        .auth
+        .zone_view()
         .iter()
-        .chain(f.recursive.iter())
         .filter_map(|(s, seen)| match seen {
             Seen::Wrong(v) => Some((*s, *v)),
             _ => None,
@@ -308,7 +317,12 @@ pub fn value_mismatch(ctx: &RecordContext) -> Option<Finding> {
 /// The value is published at the right name as another type (TXT, ...) and there is no CNAME.
 pub fn wrong_record_type(ctx: &RecordContext) -> Option<Finding> {
     let f = &ctx.facts;
-    if f.cname_live() || !f.r53_cnames(false).is_empty() {
+    let auth = &ctx.ev.live.authoritative;
+    if f.cname_live()
+        || f.r53_cnames(false)
+            .iter()
+            .any(|p| zone_is_live(p.zone, auth))
+    {
         return None;
     }
     let looks_like_ours = |v: &str| f.looks_like_value(v);
@@ -361,20 +375,31 @@ pub fn wrong_record_type(ctx: &RecordContext) -> Option<Finding> {
 /// A TXT sits at the same name as the CNAME (RFC 1034: a CNAME excludes other data).
 pub fn cname_and_txt_conflict(ctx: &RecordContext) -> Option<Finding> {
     let f = &ctx.facts;
-    let cname_here = f
+    // Both in the live answers, or both in one Route 53 zone: never a TXT here and a CNAME there.
+    let live_cname = f
         .auth
         .iter()
-        .any(|(_, s)| matches!(s, Seen::Correct | Seen::Wrong(_)))
-        || f.r53_exact.iter().any(|p| p.set.rtype == "CNAME");
+        .any(|(_, s)| matches!(s, Seen::Correct | Seen::Wrong(_)));
+    let live_conflict = live_cname && !f.txt.is_empty();
     let txt_r53: Vec<String> = f
         .r53_exact
         .iter()
-        .filter(|p| p.set.rtype == "TXT")
+        .filter(|p| {
+            p.set.rtype == "TXT"
+                && f.r53_exact
+                    .iter()
+                    .any(|q| q.set.rtype == "CNAME" && q.zone.id == p.zone.id)
+        })
         .map(placed_line)
         .collect();
-    if !cname_here || (f.txt.is_empty() && txt_r53.is_empty()) {
+    if !live_conflict && txt_r53.is_empty() {
         return None;
     }
+    let txt_live: Vec<(&str, String)> = if live_conflict {
+        f.txt.clone()
+    } else {
+        Vec::new()
+    };
     Some(
         finding(
             ctx,
@@ -386,7 +411,7 @@ pub fn cname_and_txt_conflict(ctx: &RecordContext) -> Option<Finding> {
             ),
             format!("Delete the TXT record at {} {}; keep the CNAME `{}`.", f.name, live_place(ctx.ev), record_line(ctx)),
         )
-        .with_evidence(f.txt.iter().map(|(s, v)| format!("{s} serves {} TXT \"{v}\"", f.name)))
+        .with_evidence(txt_live.iter().map(|(s, v)| format!("{s} serves {} TXT \"{v}\"", f.name)))
         .with_evidence(txt_r53),
     )
 }
@@ -450,6 +475,7 @@ pub fn not_propagated(ctx: &RecordContext) -> Option<Finding> {
         .iter()
         .filter_map(|(r, s)| match s {
             Seen::Absent(ttl) => Some((*r, *ttl)),
+            Seen::Wrong(_) => Some((*r, None)),
             _ => None,
         })
         .collect();
@@ -466,14 +492,16 @@ pub fn not_propagated(ctx: &RecordContext) -> Option<Finding> {
             "at most {} (the zone's negative-caching time)",
             crate::report::duration(i64::from(t))
         ),
-        None => "until the resolvers' cached \"no such name\" answer expires".to_owned(),
+        None => {
+            "until the resolvers' cached answer expires (at most the old record's TTL)".to_owned()
+        }
     };
     Some(
         finding(
             ctx,
             Code::RecordNotPropagated,
             format!(
-                "Every authoritative server serves the CNAME, but {} still answer{} \"no such record\" from cache.",
+                "Every authoritative server serves the CNAME, but {} still answer{} from an older cached copy.",
                 behind.iter().map(|(r, _)| *r).collect::<Vec<_>>().join(", "),
                 if behind.len() == 1 { "s" } else { "" }
             ),
@@ -481,7 +509,7 @@ pub fn not_propagated(ctx: &RecordContext) -> Option<Finding> {
         )
         .with_evidence(behind.iter().map(|(r, t)| match t {
             Some(t) => format!("{r}: cached negative answer, TTL {t} s"),
-            None => format!("{r}: negative answer"),
+            None => format!("{r}: stale answer"),
         })),
     )
 }
@@ -577,6 +605,9 @@ pub fn record_missing(ctx: &RecordContext) -> Option<Finding> {
         .map(|(s, _)| format!("{s}: no CNAME at {}", f.name))
         .collect();
     evidence.extend(f.txt.iter().map(|(s, v)| format!("{s} serves an unrelated TXT \"{v}\" at the name (delete it too: it would conflict with the CNAME)")));
+    evidence.extend(f.wildcard_targets.iter().map(|w| {
+        format!("a wildcard CNAME answers {w} for names that do not exist; it does not count as the validation record")
+    }));
     Some(
         finding(
             ctx,

@@ -104,6 +104,7 @@ fn base() -> Evidence {
                     txt: both(nx()),
                     doubled_cname: both(nx()),
                     bare_cname: both(nx()),
+                    wildcard_probe: both(nx()),
                 },
             },
         }],
@@ -403,6 +404,19 @@ const CASES: &[Case] = &[
         expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
     },
     Case {
+        name: "CAA lookup fails",
+        setup: |ev| {
+            healthy(ev);
+            ev.caa = vec![Caa {
+                domain: "example.com".into(),
+                found_at: None,
+                records: vec![],
+                error: Some("CAA lookup of example.com. failed: SERVFAIL (Server Failure)".into()),
+            }];
+        },
+        expect: &[Code::DnsLookupFailed, Code::RecordOk],
+    },
+    Case {
         name: "Route 53 unreadable",
         setup: |ev| {
             ev.records[0].route53 = Route53Evidence::Unavailable {
@@ -418,6 +432,104 @@ const CASES: &[Case] = &[
             ev.certificate.status = "ISSUED".into();
         },
         expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "a wildcard CNAME is not the record",
+        setup: |ev| {
+            let w = "lb.example.net.";
+            live(ev).authoritative.wildcard_probe =
+                both(records("_probe.example.com.", "CNAME", w));
+            live(ev).authoritative.cname = both(cname(w));
+            live(ev).authoritative.doubled_cname =
+                both(records("_abc.example.com.example.com.", "CNAME", w));
+            live(ev).authoritative.bare_cname = both(records("abc.example.com.", "CNAME", w));
+            live(ev).recursive = vec![sa("r", cname(w))];
+        },
+        expect: &[Code::RecordMissing],
+    },
+    Case {
+        name: "a wildcard does not hide the real record",
+        setup: |ev| {
+            healthy(ev);
+            live(ev).authoritative.wildcard_probe =
+                both(records("_probe.example.com.", "CNAME", "lb.example.net."));
+        },
+        expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "value fixed at the authorities, resolvers still hold the old one",
+        setup: |ev| {
+            live(ev).authoritative.cname = both(cname(VALUE));
+            live(ev).recursive = vec![sa("r", cname("_old.acm-validations.aws."))];
+        },
+        expect: &[Code::RecordNotPropagated],
+    },
+    Case {
+        name: "record deleted at the authorities, resolvers still hold it",
+        setup: |ev| live(ev).recursive = vec![sa("r", cname(VALUE))],
+        expect: &[Code::RecordMissing],
+    },
+    Case {
+        name: "TXT at the provider, the CNAME only in a stray Route 53 zone",
+        setup: |ev| {
+            live(ev).authoritative.txt = both(records(NAME, "TXT", VALUE));
+            r53(
+                ev,
+                vec![zone(
+                    "ZSTRAY",
+                    "example.com.",
+                    false,
+                    R53_NS,
+                    vec![set(NAME, "CNAME", VALUE)],
+                )],
+            );
+        },
+        expect: &[Code::RecordInUndelegatedZone, Code::WrongRecordType],
+    },
+    Case {
+        name: "healthy record, a TXT only in a private zone",
+        setup: |ev| {
+            healthy(ev);
+            r53(
+                ev,
+                vec![zone(
+                    "ZPRIV",
+                    "example.com.",
+                    true,
+                    &[],
+                    vec![set(NAME, "TXT", "\"x\"")],
+                )],
+            );
+        },
+        expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "wrong value live, right value in a private zone",
+        setup: |ev| {
+            live(ev).authoritative.cname = both(cname("_zzz.acm-validations.aws."));
+            live(ev).recursive = vec![sa("r", cname("_zzz.acm-validations.aws."))];
+            r53(
+                ev,
+                vec![zone(
+                    "ZPRIV",
+                    "example.com.",
+                    true,
+                    &[],
+                    vec![set(NAME, "CNAME", VALUE)],
+                )],
+            );
+        },
+        expect: &[Code::ValueMismatch],
+    },
+    Case {
+        name: "a name server without an address",
+        setup: |ev| {
+            live(ev)
+                .authoritative
+                .cname
+                .push(sa("ns3.example.org", failed()));
+        },
+        expect: &[Code::DnsLookupFailed],
     },
     Case {
         name: "expired: records not judged",
@@ -532,6 +644,36 @@ fn remedies_name_the_place_and_the_exact_record() {
         "{}",
         f.remedy
     );
+}
+
+#[test]
+fn a_record_left_in_the_parent_zone_of_a_delegated_subzone() {
+    // dev.example.com is delegated elsewhere; the CNAME went into example.com's Route 53 zone.
+    let mut ev = base();
+    live(&mut ev).authoritative.apex = Some("abc.example.com.".into());
+    r53(
+        &mut ev,
+        vec![zone(
+            "ZPARENT",
+            "example.com.",
+            false,
+            R53_NS,
+            vec![set(NAME, "CNAME", VALUE)],
+        )],
+    );
+    let f = only(&ev, Code::RecordInUndelegatedZone);
+    assert!(
+        f.summary
+            .contains("abc.example.com. is delegated to its own name servers"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remedy.contains("delete the copy in ZPARENT"),
+        "{}",
+        f.remedy
+    );
+    assert!(!f.remedy.contains("adding NS records"), "{}", f.remedy);
 }
 
 #[test]

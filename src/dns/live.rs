@@ -8,6 +8,8 @@ use std::net::{IpAddr, SocketAddr};
 
 /// At most this many authoritative addresses are asked (a hostile NS set cannot fan us out).
 const MAX_AUTH_ADDRESSES: usize = 16;
+/// At most this many NS names are resolved (13 fit a classic referral).
+const MAX_NS_NAMES: usize = 13;
 /// At most this many labels are walked up looking for the zone apex.
 const MAX_WALK: usize = 12;
 
@@ -44,7 +46,20 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
         return auth;
     }
     auth.name_servers = names.clone();
-    let servers = addresses(dns, &names).await;
+    // A hostile NS set must not fan us out: resolve at most this many names.
+    names.truncate(MAX_NS_NAMES);
+    let (servers, unresolved) = addresses(dns, &names).await;
+    // A name server we cannot reach is evidence too: it fails ACM's lookups the same way.
+    let unreachable: Vec<ServerAnswer> = unresolved
+        .into_iter()
+        .map(|n| ServerAnswer {
+            server: n.trim_end_matches('.').to_owned(),
+            answer: Answer::Failed {
+                reason: "no IPv4 address for this name server (IPv6-only servers are not checked)"
+                    .into(),
+            },
+        })
+        .collect();
     if servers.is_empty() {
         auth.error = Some(format!("no IPv4 address for any of {}", names.join(", ")));
         return auth;
@@ -68,7 +83,8 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
             .await
         }
     };
-    let (cname, txt, doubled_cname, bare_cname) = tokio::join!(
+    let probe = probe_name(name);
+    let (cname, txt, doubled_cname, bare_cname, wildcard_probe) = tokio::join!(
         ask_all(name.to_owned(), RecordType::CNAME),
         ask_all(name.to_owned(), RecordType::TXT),
         ask_all(doubled, RecordType::CNAME),
@@ -77,12 +93,15 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
                 Some(b) => ask_all(b, RecordType::CNAME).await,
                 None => Vec::new(),
             }
-        }
+        },
+        ask_all(probe, RecordType::CNAME)
     );
     auth.cname = cname;
+    auth.cname.extend(unreachable);
     auth.txt = txt;
     auth.doubled_cname = doubled_cname;
     auth.bare_cname = bare_cname;
+    auth.wildcard_probe = wildcard_probe;
     auth
 }
 
@@ -145,15 +164,18 @@ fn step(candidate: &str, answer: &Answer) -> Step {
     }
 }
 
-/// The IPv4 addresses of the name servers, labelled `name (ip)`, at the configured authoritative port.
-async fn addresses(dns: &Dns, names: &[String]) -> Vec<(String, SocketAddr)> {
+/// The IPv4 addresses of the name servers, labelled `name (ip)`, at the configured authoritative port,
+/// and the names that have none.
+async fn addresses(dns: &Dns, names: &[String]) -> (Vec<(String, SocketAddr)>, Vec<String>) {
     let answers = join_all(names.iter().map(|n| async move {
         let a = dns.resolve(n, RecordType::A).await;
         (n.clone(), a)
     }))
     .await;
     let mut out = Vec::new();
+    let mut unresolved = Vec::new();
     for (n, a) in answers {
+        let before = out.len();
         if let Answer::Records { records, .. } = a {
             for r in records.iter().filter(|r| r.rtype == "A") {
                 if let Ok(ip) = r.data.parse::<IpAddr>() {
@@ -164,9 +186,12 @@ async fn addresses(dns: &Dns, names: &[String]) -> Vec<(String, SocketAddr)> {
                 }
             }
         }
+        if out.len() == before {
+            unresolved.push(n);
+        }
     }
     out.truncate(MAX_AUTH_ADDRESSES);
-    out
+    (out, unresolved)
 }
 
 /// CAA governing `domain` (RFC 8659): the first non-empty CAA set climbing from the domain to its TLD.
@@ -183,7 +208,10 @@ pub async fn caa(dns: &Dns, domain: &str) -> Caa {
         if name == "." {
             break;
         }
-        let answer = dns.resolve(&name, RecordType::CAA).await;
+        // Validating, as a CA does: a DNSSEC-bogus CAA answer makes issuance fail.
+        let answer = dns
+            .resolve_with(&name, RecordType::CAA, super::wire::Flags::Recursive)
+            .await;
         match &answer {
             Answer::Records { records, .. } => {
                 let set: Vec<(String, String)> = records
@@ -214,6 +242,16 @@ pub async fn caa(dns: &Dns, domain: &str) -> Caa {
 /// `name` with the zone apex appended, as a provider that appends the apex would store it.
 pub fn doubled_name(name: &str, apex: &str) -> String {
     format!("{}.{}", name.trim_end_matches('.'), normalize_name(apex))
+}
+
+/// A sibling of `name` that no one would create: `_acm-dns-doctor-probe-<random>.<parent of name>`.
+pub fn probe_name(name: &str) -> String {
+    let parent = parent(name).unwrap_or_else(|| ".".into());
+    let nonce = super::rand_id();
+    format!(
+        "_acm-dns-doctor-probe-{nonce:04x}.{}",
+        parent.trim_start_matches('.')
+    )
 }
 
 /// `name` without the leading underscore of its first label, if it has one.

@@ -195,13 +195,17 @@ impl Dns {
     /// Asks the resolvers in order until one gives a definite answer; the last failure otherwise.
     /// Checking disabled: used to find zones and servers, which must work even when DNSSEC is broken.
     pub async fn resolve(&self, name: &str, rtype: RecordType) -> Answer {
+        self.resolve_with(name, rtype, wire::Flags::RecursiveUnchecked)
+            .await
+    }
+
+    /// Like `resolve`, with the given flags.
+    pub async fn resolve_with(&self, name: &str, rtype: RecordType, flags: wire::Flags) -> Answer {
         let mut last = Answer::Failed {
             reason: "no resolver configured".into(),
         };
         for r in &self.config.resolvers {
-            last = self
-                .ask(*r, name, rtype, wire::Flags::RecursiveUnchecked)
-                .await;
+            last = self.ask(*r, name, rtype, flags).await;
             if last.is_definite() {
                 break;
             }
@@ -211,7 +215,7 @@ impl Dns {
 }
 
 /// A query id that is not predictable across runs.
-fn rand_id() -> u16 {
+pub(crate) fn rand_id() -> u16 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
