@@ -170,8 +170,13 @@ pub struct ServerAnswer {
 pub struct Authoritative {
     /// The live zone apex holding the validation name (found by walking SOA answers).
     pub apex: Option<String>,
-    /// The live `NS` set of that apex, lowercase absolute names.
+    /// The live `NS` set of that apex as the resolvers see it (possibly from cache), lowercase absolute names.
     pub name_servers: Vec<String>,
+    /// How long resolvers may keep that `NS` set (its TTL), seconds.
+    pub ns_ttl: Option<u32>,
+    /// The delegation as the parent zone states it now (asked of a parent server directly); empty
+    /// when unknown. Differs from `name_servers` while a change of DNS provider propagates.
+    pub parent_name_servers: Vec<String>,
     /// The negative-caching time of the zone (SOA minimum, capped by the SOA TTL), seconds.
     pub negative_ttl: Option<u32>,
     /// Why the apex or its servers could not be found, if so.

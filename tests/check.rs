@@ -372,3 +372,41 @@ async fn unknown_arn_is_reported_not_dropped() {
     assert!(e.contains("not found"), "{e}");
     assert_eq!(report.exit_code(), 2);
 }
+
+#[tokio::test]
+async fn moving_to_route53_while_resolvers_still_cache_the_old_name_servers() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("moving-shop.com", &[]).await;
+    let id = lab.zone("moving-shop.com", false).await;
+    lab.put(&id, &rec.name, "CNAME", &rec.value).await;
+    let mut net = Internet::new();
+    net.zone("moving-shop.com", &OTHER_HOSTS, "");
+    let served = lab.served(&id).await;
+    for h in R53_HOSTS {
+        net.zone_variant("moving-shop.com", h, &served);
+    }
+    let world = net.start().await.unwrap();
+    // Before the move: the record is in a zone the domain is not delegated to.
+    assert_eq!(
+        codes(&check(&lab, &world, &arn).await),
+        vec![Code::RecordInUndelegatedZone]
+    );
+    // The registrar now delegates to Route 53; resolvers keep the old NS set from cache.
+    world.remove_records("com", "moving-shop.com.");
+    for h in R53_HOSTS {
+        world.add_record("com", &format!("moving-shop.com. 172800 NS {h}."));
+    }
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(
+        codes(&r),
+        vec![Code::RecordNotPropagated],
+        "{:#?}",
+        r.findings
+    );
+    let f = finding(&r, Code::RecordNotPropagated);
+    assert!(
+        f.summary.contains("already delegates") && f.summary.contains(&id),
+        "{}",
+        f.summary
+    );
+}

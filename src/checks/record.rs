@@ -126,6 +126,9 @@ pub fn undelegated_zone(ctx: &RecordContext) -> Option<Finding> {
         .collect();
     let first = stray.first()?;
     let z = first.zone;
+    if let Some(f) = delegation_changing(ctx, z, &stray) {
+        return Some(f);
+    }
     let hidden = z.name != *apex && crate::dns::live::is_within(apex, &z.name);
     let why = if hidden {
         format!(
@@ -181,6 +184,47 @@ pub fn undelegated_zone(ctx: &RecordContext) -> Option<Finding> {
             "Live NS of {apex}: {}",
             short_list(&auth.name_servers)
         )]),
+    )
+}
+
+/// The parent zone already delegates to `z`, but resolvers still hold the old NS set: a change of DNS
+/// provider that is propagating, not a mistake.
+fn delegation_changing(ctx: &RecordContext, z: &Zone, stray: &[Placed]) -> Option<Finding> {
+    let auth = &ctx.ev.live.authoritative;
+    let to_zone = auth.apex.as_deref() == Some(z.name.as_str())
+        && z.name_servers
+            .iter()
+            .any(|n| auth.parent_name_servers.contains(&normalize_name(n)));
+    if !to_zone {
+        return None;
+    }
+    let wait = auth
+        .ns_ttl
+        .map(|t| {
+            format!(
+                "at most {} (the NS records' TTL)",
+                crate::report::duration(i64::from(t))
+            )
+        })
+        .unwrap_or_else(|| "until resolvers' cached NS records expire".into());
+    Some(
+        finding(
+            ctx,
+            Code::RecordNotPropagated,
+            format!(
+                "The parent zone already delegates {} to {} ({}), which holds the CNAME, but resolvers still use the previous name servers ({}) from cache.",
+                z.name,
+                zone_label(z),
+                short_list(&z.name_servers),
+                short_list(&auth.name_servers)
+            ),
+            format!("Nothing to change: the delegation is being updated. Wait {wait}; keep the record at the previous provider too if the change must not delay validation."),
+        )
+        .with_evidence(stray.iter().map(placed_line))
+        .with_evidence([
+            format!("Parent zone delegates to: {}", short_list(&auth.parent_name_servers)),
+            format!("Resolvers' NS set: {}", short_list(&auth.name_servers)),
+        ]),
     )
 }
 

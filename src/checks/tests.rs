@@ -99,6 +99,8 @@ fn base() -> Evidence {
                     apex: Some("example.com.".into()),
                     name_servers: LIVE_NS.iter().map(|s| s.to_string()).collect(),
                     negative_ttl: Some(300),
+                    ns_ttl: Some(3600),
+                    parent_name_servers: vec![],
                     error: None,
                     cname: both(nx()),
                     txt: both(nx()),
@@ -182,6 +184,24 @@ const CASES: &[Case] = &[
             )
         },
         expect: &[Code::RecordInUndelegatedZone],
+    },
+    Case {
+        name: "moving to Route 53: the parent delegates to the zone, resolvers still cache the old NS",
+        setup: |ev| {
+            live(ev).authoritative.parent_name_servers =
+                R53_NS.iter().map(|s| s.to_string()).collect();
+            r53(
+                ev,
+                vec![zone(
+                    "ZPUB",
+                    "example.com.",
+                    false,
+                    R53_NS,
+                    vec![set(NAME, "CNAME", VALUE)],
+                )],
+            );
+        },
+        expect: &[Code::RecordNotPropagated],
     },
     Case {
         name: "subdomain zone with no delegation",

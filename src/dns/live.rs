@@ -46,6 +46,15 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
         return auth;
     }
     auth.name_servers = names.clone();
+    auth.ns_ttl = match &ns {
+        Answer::Records { records, .. } => records
+            .iter()
+            .filter(|r| r.rtype == "NS")
+            .map(|r| r.ttl)
+            .min(),
+        _ => None,
+    };
+    auth.parent_name_servers = parent_delegation(dns, &apex).await.unwrap_or_default();
     // A hostile NS set must not fan us out: resolve at most this many names.
     names.truncate(MAX_NS_NAMES);
     let (servers, unresolved) = addresses(dns, &names).await;
@@ -103,6 +112,38 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
     auth.bare_cname = bare_cname;
     auth.wildcard_probe = wildcard_probe;
     auth
+}
+
+/// The NS set the parent zone delegates `apex` to, asked of the parent's own servers (no recursion,
+/// no cache): what resolvers will use once their cached NS set expires.
+async fn parent_delegation(dns: &Dns, apex: &str) -> Option<Vec<String>> {
+    let parent_name = parent(apex).filter(|p| p != ".")?;
+    let (parent_apex, _) = find_apex(dns, &parent_name).await.ok()?;
+    let mut names = dns
+        .resolve(&parent_apex, RecordType::NS)
+        .await
+        .values(&parent_apex, "NS");
+    names.truncate(3);
+    let (servers, _) = addresses(dns, &names).await;
+    for (_, addr) in servers {
+        let mut ns = match dns
+            .ask(
+                addr,
+                apex,
+                RecordType::NS,
+                super::wire::Flags::Authoritative,
+            )
+            .await
+        {
+            Answer::Referral { name_servers } => name_servers,
+            // A server for both zones answers from the child: no separate delegation to compare.
+            _ => continue,
+        };
+        ns.sort();
+        ns.dedup();
+        return Some(ns);
+    }
+    None
 }
 
 /// Walks up from `name` to the apex of the zone that holds it, using SOA answers from the resolvers.
