@@ -103,9 +103,20 @@ pub struct Summary {
     pub failed: Vec<(String, String)>,
     /// Re-checked or just-requested certificates that no longer exist.
     pub gone: Vec<String>,
+    /// Re-check messages to retry (SQS partial batch response): only these come back, not the batch.
+    #[serde(rename = "batchItemFailures", skip_serializing_if = "Vec::is_empty")]
+    pub batch_item_failures: Vec<BatchItemFailure>,
     /// The JSON report of what was checked.
     #[serde(skip)]
     pub report: Report,
+}
+
+/// One failed message of an SQS batch, as Lambda's partial batch response names it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BatchItemFailure {
+    /// The SQS message id.
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
 }
 
 /// Findings that may just need time on a new request.
@@ -122,6 +133,8 @@ const MAX_RECHECKS: u32 = 8;
 #[derive(Debug, Clone)]
 struct Work {
     arn: String,
+    /// The re-check message it came in, if any.
+    message_id: Option<String>,
     attempt: u32,
     new_request: bool,
 }
@@ -182,66 +195,25 @@ pub async fn handle(
         .await;
 
     let mut publish_errors = Vec::new();
+    let mut failed_messages: Vec<String> = Vec::new();
     for (w, report) in results {
-        let Some(report) = report else {
-            summary.not_reached.push(w.arn);
-            continue;
-        };
-        if report.not_found && w.new_request {
-            // Deleted since it was requested (often: a typo spotted, requested again). Nothing to check.
-            tracing::info!(certificate_arn = %w.arn, "certificate no longer exists");
-            summary.gone.push(w.arn.clone());
-            continue;
+        if handle_one(state, &mut summary, &mut publish_errors, &w, report, now).await
+            == Handled::Failed
+        {
+            failed_messages.extend(w.message_id.clone());
         }
-        if let Some(e) = &report.error {
-            summary.failed.push((w.arn.clone(), e.clone()));
-            summary.report.certificates.push(report);
-            continue;
-        }
-        summary.certificates_checked += 1;
-        for f in &report.findings {
-            *summary.findings.entry(f.code.to_string()).or_default() += 1;
-        }
-        match decide(&state.config, &report, &w, now) {
-            Decision::Quiet => {}
-            Decision::Recheck(delay) => {
-                if let Some(url) = &state.config.recheck_queue_url {
-                    let r = Recheck {
-                        certificate_arn: w.arn.clone(),
-                        attempt: w.attempt + 1,
-                    };
-                    match sqs::schedule(&state.sqs, url, &r, delay).await {
-                        Ok(()) => summary.rechecks_scheduled += 1,
-                        Err(e) => publish_errors.push(format!("re-check of {}: {e}", w.arn)),
-                    }
-                }
-            }
-            Decision::Alert => {
-                let alert = sns::alert(&report, state.config.min_severity, &state.region, now);
-                match sns::publish(&state.sns, &state.config.topic_arn, &alert).await {
-                    Ok(_) => summary.alerts_published += 1,
-                    Err(e) => publish_errors.push(format!("{}: {e}", w.arn)),
-                }
-            }
-        }
-        summary.report.certificates.push(report);
     }
     summary.report.not_reached = summary.not_reached.clone();
-    tracing::info!(
-        trigger = %summary.trigger,
-        certificates_checked = summary.certificates_checked,
-        findings = %serde_json::to_string(&summary.findings).unwrap_or_default(),
-        alerts_published = summary.alerts_published,
-        rechecks_scheduled = summary.rechecks_scheduled,
-        not_reached = summary.not_reached.len(),
-        failed = summary.failed.len(),
-        "invocation summary"
-    );
-    for (arn, e) in &summary.failed {
-        tracing::error!(certificate_arn = %arn, error = %e, "certificate not checked");
+    if name == "recheck" {
+        // Partial batch response: only the failed messages come back (ReportBatchItemFailures).
+        summary.batch_item_failures = failed_messages
+            .into_iter()
+            .map(|item_identifier| BatchItemFailure { item_identifier })
+            .collect();
     }
-    for arn in &summary.not_reached {
-        tracing::warn!(certificate_arn = %arn, "not reached before the deadline");
+    log_summary(&summary);
+    if name == "recheck" {
+        return Ok(summary);
     }
     if let Some(first) = publish_errors.first() {
         return Err(HandlerError::PublishFailed {
@@ -268,6 +240,101 @@ pub async fn handle(
     Ok(summary)
 }
 
+/// Records, alerts on or re-schedules one certificate's result.
+async fn handle_one(
+    state: &State,
+    summary: &mut Summary,
+    publish_errors: &mut Vec<String>,
+    w: &Work,
+    report: Option<CertificateReport>,
+    now: i64,
+) -> Handled {
+    let Some(report) = report else {
+        summary.not_reached.push(w.arn.clone());
+        return Handled::Failed;
+    };
+    if report.not_found && w.new_request {
+        // Deleted since it was requested (often: a typo spotted, requested again). Nothing to check.
+        tracing::info!(certificate_arn = %w.arn, "certificate no longer exists");
+        summary.gone.push(w.arn.clone());
+        return Handled::Done;
+    }
+    if let Some(e) = &report.error {
+        summary.failed.push((w.arn.clone(), e.clone()));
+        summary.report.certificates.push(report);
+        return Handled::Failed;
+    }
+    summary.certificates_checked += 1;
+    for f in &report.findings {
+        *summary.findings.entry(f.code.to_string()).or_default() += 1;
+    }
+    let outcome = match decide(&state.config, &report, w, now) {
+        Decision::Quiet => Handled::Done,
+        Decision::Recheck(delay) => match &state.config.recheck_queue_url {
+            None => Handled::Done,
+            Some(url) => {
+                let r = Recheck {
+                    certificate_arn: w.arn.clone(),
+                    attempt: w.attempt + 1,
+                    message_id: None,
+                };
+                match sqs::schedule(&state.sqs, url, &r, delay).await {
+                    Ok(()) => {
+                        summary.rechecks_scheduled += 1;
+                        Handled::Done
+                    }
+                    Err(e) => {
+                        publish_errors.push(format!("re-check of {}: {e}", w.arn));
+                        Handled::Failed
+                    }
+                }
+            }
+        },
+        Decision::Alert => {
+            let alert = sns::alert(&report, state.config.min_severity, &state.region, now);
+            match sns::publish(&state.sns, &state.config.topic_arn, &alert).await {
+                Ok(_) => {
+                    summary.alerts_published += 1;
+                    Handled::Done
+                }
+                Err(e) => {
+                    publish_errors.push(format!("{}: {e}", w.arn));
+                    Handled::Failed
+                }
+            }
+        }
+    };
+    summary.report.certificates.push(report);
+    outcome
+}
+
+/// Whether one certificate's work is done, or must come back.
+#[derive(Debug, PartialEq, Eq)]
+enum Handled {
+    Done,
+    Failed,
+}
+
+/// The one summary line of an invocation, and a line per certificate not checked.
+fn log_summary(summary: &Summary) {
+    tracing::info!(
+        trigger = %summary.trigger,
+        certificates_checked = summary.certificates_checked,
+        findings = %serde_json::to_string(&summary.findings).unwrap_or_default(),
+        alerts_published = summary.alerts_published,
+        rechecks_scheduled = summary.rechecks_scheduled,
+        not_reached = summary.not_reached.len(),
+        failed = summary.failed.len(),
+        "invocation summary"
+    );
+    for (arn, e) in &summary.failed {
+        tracing::error!(certificate_arn = %arn, error = %e, "certificate not checked");
+    }
+    for arn in &summary.not_reached {
+        tracing::warn!(certificate_arn = %arn, "not reached before the deadline");
+    }
+}
+
 async fn work_list(
     state: &State,
     trigger: &Trigger,
@@ -276,6 +343,7 @@ async fn work_list(
         arns.iter()
             .map(|a| Work {
                 arn: a.clone(),
+                message_id: None,
                 attempt: 0,
                 new_request,
             })
@@ -292,6 +360,7 @@ async fn work_list(
                 .map(|r| Work {
                     arn: r.certificate_arn.clone(),
                     attempt: r.attempt,
+                    message_id: r.message_id.clone(),
                     new_request: true,
                 })
                 .collect(),
@@ -415,6 +484,7 @@ mod tests {
     fn work(new_request: bool, attempt: u32) -> Work {
         Work {
             arn: "arn".into(),
+            message_id: None,
             attempt,
             new_request,
         }

@@ -47,6 +47,9 @@ pub struct Recheck {
     pub certificate_arn: String,
     /// How many checks were made before this one.
     pub attempt: u32,
+    /// The SQS message it came in (not in the body): reported back when it fails, so that only it is retried.
+    #[serde(skip)]
+    pub message_id: Option<String>,
 }
 
 /// Why an event is not one we accept.
@@ -75,6 +78,8 @@ struct SqsEvent {
 struct SqsRecord {
     #[serde(rename = "eventSource")]
     event_source: Option<String>,
+    #[serde(rename = "messageId")]
+    message_id: Option<String>,
     body: String,
 }
 
@@ -122,10 +127,14 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
                         "a Records event that is not from SQS".into(),
                     ));
                 }
-                serde_json::from_str::<Recheck>(&r.body).map_err(|e| TriggerError::Malformed {
-                    kind: "re-check",
-                    why: format!("message body: {e}"),
-                })
+                let mut recheck = serde_json::from_str::<Recheck>(&r.body).map_err(|e| {
+                    TriggerError::Malformed {
+                        kind: "re-check",
+                        why: format!("message body: {e}"),
+                    }
+                })?;
+                recheck.message_id = r.message_id.clone();
+                Ok(recheck)
             })
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Trigger::Recheck { items });
@@ -250,13 +259,14 @@ mod tests {
                 arns: vec![ARN.into()]
             })
         );
-        let sqs = json!({"Records":[{"eventSource":"aws:sqs","body":format!("{{\"certificate_arn\":\"{ARN}\",\"attempt\":2}}")}]});
+        let sqs = json!({"Records":[{"eventSource":"aws:sqs","messageId":"m-1","body":format!("{{\"certificate_arn\":\"{ARN}\",\"attempt\":2}}")}]});
         assert_eq!(
             parse(&sqs),
             Ok(Trigger::Recheck {
                 items: vec![Recheck {
                     certificate_arn: ARN.into(),
-                    attempt: 2
+                    attempt: 2,
+                    message_id: Some("m-1".into()),
                 }]
             })
         );
