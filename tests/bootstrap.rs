@@ -3,8 +3,7 @@
 
 mod common;
 
-use acm_dns_doctor_testkit::dns::Internet;
-use common::{Lab, OTHER_HOSTS};
+use common::{Lab, provider_world};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
@@ -110,13 +109,11 @@ async fn bootstrap_serves_a_scheduled_sweep_and_rejects_an_unknown_event() {
     let lab = Lab::new().await;
     let alerts = lab.alerts().await;
     let (_, rec) = lab.request("boot-shop.com", &[]).await;
-    let mut net = Internet::new();
-    net.zone(
+    let world = provider_world(
         "boot-shop.com",
-        &OTHER_HOSTS,
         &format!("{} 300 CNAME {}", rec.name.trim_end_matches('.'), rec.value),
-    );
-    let world = net.start().await.unwrap();
+    )
+    .await;
 
     let sweep = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -5,7 +5,7 @@ mod common;
 use acm_dns_doctor::finding::Code;
 use acm_dns_doctor::report::CertificateReport;
 use acm_dns_doctor_testkit::dns::{Behaviour, Internet, World};
-use common::{Lab, OTHER_HOSTS, R53_HOSTS, relative};
+use common::{Lab, OTHER_HOSTS, R53_HOSTS, provider_world, relative};
 
 fn codes(r: &CertificateReport) -> Vec<Code> {
     assert!(r.error.is_none(), "certificate not checked: {:?}", r.error);
@@ -124,9 +124,7 @@ async fn record_in_a_route53_zone_the_domain_is_not_delegated_to() {
     let (arn, rec) = lab.request("elsewhere-shop.com", &[]).await;
     let id = lab.zone("elsewhere-shop.com", false).await;
     lab.put(&id, &rec.name, "CNAME", &rec.value).await;
-    let mut net = Internet::new();
-    net.zone("elsewhere-shop.com", &OTHER_HOSTS, "www 300 A 192.0.2.10");
-    let world = net.start().await.unwrap();
+    let world = provider_world("elsewhere-shop.com", "www 300 A 192.0.2.10").await;
     let r = check(&lab, &world, &arn).await;
     assert_eq!(codes(&r), vec![Code::RecordInUndelegatedZone]);
     let f = finding(&r, Code::RecordInUndelegatedZone);
@@ -196,17 +194,15 @@ async fn provider_appended_the_apex() {
 async fn txt_beside_the_cname() {
     let lab = Lab::new().await;
     let (arn, rec) = lab.request("txt-shop.com", &[]).await;
-    let mut net = Internet::new();
-    net.zone(
+    let world = provider_world(
         "txt-shop.com",
-        &OTHER_HOSTS,
         &format!(
             "{n} 300 CNAME {v}\n{n} 300 TXT \"site-verification=abc\"",
             n = rec.name,
             v = rec.value
         ),
-    );
-    let world = net.start().await.unwrap();
+    )
+    .await;
     let r = check(&lab, &world, &arn).await;
     assert_eq!(codes(&r), vec![Code::CnameAndTxtConflict]);
     assert!(
@@ -223,13 +219,7 @@ async fn value_typed_wrong() {
     let wrong = rec
         .value
         .replacen(".acm-validations.aws.", "x.acm-validations.aws.", 1);
-    let mut net = Internet::new();
-    net.zone(
-        "typo-shop.com",
-        &OTHER_HOSTS,
-        &format!("{} 300 CNAME {wrong}", rec.name),
-    );
-    let world = net.start().await.unwrap();
+    let world = provider_world("typo-shop.com", &format!("{} 300 CNAME {wrong}", rec.name)).await;
     let r = check(&lab, &world, &arn).await;
     assert_eq!(codes(&r), vec![Code::ValueMismatch]);
     let f = finding(&r, Code::ValueMismatch);
@@ -329,9 +319,7 @@ async fn negative_answer_still_cached_by_the_resolver() {
 async fn a_silent_server_is_a_failed_lookup_not_a_missing_record() {
     let lab = Lab::new().await;
     let (arn, _) = lab.request("silent-shop.com", &[]).await;
-    let mut net = Internet::new();
-    net.zone("silent-shop.com", &OTHER_HOSTS, "");
-    let world = net.start().await.unwrap();
+    let world = provider_world("silent-shop.com", "").await;
     world.set_behaviour(OTHER_HOSTS[1], Behaviour::Silent);
     let r = check(&lab, &world, &arn).await;
     assert_eq!(codes(&r), vec![Code::DnsLookupFailed]);
@@ -347,16 +335,14 @@ async fn a_silent_server_is_a_failed_lookup_not_a_missing_record() {
 async fn caa_forbids_amazon() {
     let lab = Lab::new().await;
     let (arn, rec) = lab.request("caa-shop.com", &[]).await;
-    let mut net = Internet::new();
-    net.zone(
+    let world = provider_world(
         "caa-shop.com",
-        &OTHER_HOSTS,
         &format!(
             "{} 300 CNAME {}\n@ 300 CAA 0 issue \"letsencrypt.org\"",
             rec.name, rec.value
         ),
-    );
-    let world = net.start().await.unwrap();
+    )
+    .await;
     let r = check(&lab, &world, &arn).await;
     assert_eq!(codes(&r), vec![Code::RecordOk, Code::CaaForbidsAmazon]);
 }

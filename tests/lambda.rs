@@ -5,7 +5,7 @@ mod common;
 use acm_dns_doctor::engine;
 use acm_dns_doctor::handler::{HandlerError, State, deadline_in, handle};
 use acm_dns_doctor_testkit::dns::{Internet, World};
-use common::{Lab, OTHER_HOSTS, lambda_config};
+use common::{Lab, OTHER_HOSTS, lambda_config, provider_world};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -106,9 +106,7 @@ async fn a_new_request_with_a_missing_record_is_rechecked_then_alerted_after_the
     let lab = Lab::new().await;
     let alerts = lab.alerts().await;
     let (arn, _) = lab.request("fresh-shop.com", &[]).await;
-    let mut net = Internet::new();
-    net.zone("fresh-shop.com", &OTHER_HOSTS, "");
-    let world = net.start().await.unwrap();
+    let world = provider_world("fresh-shop.com", "").await;
     let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
 
     let s = handle(
@@ -234,9 +232,7 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
     let lab = Lab::new().await;
     let alerts = lab.alerts().await;
     let (arn, _) = lab.request("slow-shop.com", &[]).await;
-    let mut net = Internet::new();
-    net.zone("slow-shop.com", &OTHER_HOSTS, "");
-    let world = net.start().await.unwrap();
+    let world = provider_world("slow-shop.com", "").await;
     for h in OTHER_HOSTS {
         world.set_behaviour(h, acm_dns_doctor_testkit::dns::Behaviour::Silent);
     }

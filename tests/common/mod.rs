@@ -165,6 +165,13 @@ impl Lab {
     }
 }
 
+/// A loopback internet with one zone, `apex`, at another DNS provider (`OTHER_HOSTS`).
+pub async fn provider_world(apex: &str, records: &str) -> World {
+    let mut net = acm_dns_doctor_testkit::dns::Internet::new();
+    net.zone(apex, &OTHER_HOSTS, records);
+    net.start().await.expect("loopback DNS world")
+}
+
 /// DNS settings for a world: its resolver, its port, short timeouts.
 pub fn dns_config(world: &World) -> DnsConfig {
     DnsConfig {
