@@ -116,7 +116,7 @@ impl Run<'_> {
     async fn record(&self, target: Target) -> RecordEvidence {
         let name = target.record.name.clone();
         let (live, route53) = tokio::join!(
-            live::gather(&self.doctor.dns, &name),
+            live::gather(&self.doctor.dns, &name, &target.record.value),
             self.route53_near(&target)
         );
         RecordEvidence {

@@ -202,6 +202,10 @@ pub struct Live {
     pub recursive: Vec<ServerAnswer>,
     /// Straight from the zone's authoritative servers (recursion not desired).
     pub authoritative: Authoritative,
+    /// For each other CNAME target found at the name, the chain of CNAME targets that follows it
+    /// (first element: that target). ACM follows up to five chained CNAMEs, so a record may point
+    /// at another name that leads to the value ACM gave (CNAME delegation of validation).
+    pub chains: Vec<Vec<String>>,
 }
 
 /// CAA records that govern one domain (RFC 8659 tree climbing).

@@ -396,3 +396,61 @@ async fn moving_to_route53_while_resolvers_still_cache_the_old_name_servers() {
         f.summary
     );
 }
+
+#[tokio::test]
+async fn validation_delegated_through_a_cname_chain() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("chain-shop.com", &[]).await;
+    let (long_arn, long_rec) = lab.request("longchain-shop.com", &[]).await;
+    let mut net = Internet::new();
+    // A central account holds the real validation records; the domains point at them.
+    let hop = format!(
+        "{}.validations.central-dns.net.",
+        relative(&rec.name, "chain-shop.com")
+    );
+    net.zone(
+        "chain-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {hop}", rec.name),
+    );
+    let mut central = format!("{hop} 300 CNAME {}\n", rec.value);
+    // Six CNAMEs in all: one more than ACM follows.
+    let hops: Vec<String> = (0..5)
+        .map(|i| format!("_hop{i}.central-dns.net."))
+        .collect();
+    net.zone(
+        "longchain-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", long_rec.name, hops[0]),
+    );
+    for w in hops.windows(2) {
+        central.push_str(&format!("{} 300 CNAME {}\n", w[0], w[1]));
+    }
+    central.push_str(&format!("{} 300 CNAME {}\n", hops[4], long_rec.value));
+    net.zone(
+        "central-dns.net",
+        &["ns1.central-dns.net", "ns2.central-dns.net"],
+        &central,
+    );
+    let world = net.start().await.unwrap();
+
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordOk], "{:#?}", r.findings);
+    assert!(
+        finding(&r, Code::RecordOk)
+            .evidence
+            .iter()
+            .any(|e| e.contains("CNAME chain"))
+    );
+
+    let r = check(&lab, &world, &long_arn).await;
+    assert_eq!(codes(&r), vec![Code::ValueMismatch], "{:#?}", r.findings);
+    let f = finding(&r, Code::ValueMismatch);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("ACM follows at most 5")),
+        "{:?}",
+        f.evidence
+    );
+}

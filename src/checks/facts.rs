@@ -79,14 +79,19 @@ impl<'a> Facts<'a> {
         wildcard_targets.sort();
         wildcard_targets.dedup();
         let wildcard = wildcard_targets.clone();
+        let chains = &ev.live.chains;
         let seen = |answers: &'a [ServerAnswer]| -> Vec<(&'a str, Seen<'a>)> {
             answers
                 .iter()
                 .map(|a| {
-                    (
-                        a.server.as_str(),
-                        seen_cname(&a.answer, name, value, &wildcard),
-                    )
+                    let s = match seen_cname(&a.answer, name, value, &wildcard) {
+                        // Another name that leads to the value through a short chain is as good.
+                        Seen::Wrong(t) if chain_reaches(chains, t, value).is_some() => {
+                            Seen::Correct
+                        }
+                        s => s,
+                    };
+                    (a.server.as_str(), s)
                 })
                 .collect()
         };
@@ -211,6 +216,21 @@ impl<'a> Facts<'a> {
             .copied()
             .collect()
     }
+}
+
+/// The chain starting at `target`, when it reaches `value` within ACM's limit of chained CNAMEs
+/// (the record at the validation name counts as the first).
+pub fn chain_reaches<'c>(
+    chains: &'c [Vec<String>],
+    target: &str,
+    value: &str,
+) -> Option<&'c Vec<String>> {
+    chains.iter().find(|c| {
+        c.first().map(String::as_str) == Some(target)
+            && c.iter()
+                .position(|t| value_matches(t, value))
+                .is_some_and(|k| k < crate::dns::live::MAX_CHAIN)
+    })
 }
 
 /// True when a Route 53 CNAME looks like a mistyped copy of the validation record.

@@ -354,6 +354,15 @@ pub fn value_mismatch(ctx: &RecordContext) -> Option<Finding> {
             format!("diff:     {}   ([+x] extra, [-x] missing)", diff(f.value, &found)),
         ])
         .with_evidence(wrong.iter().map(|(s, v)| format!("{s} serves {} CNAME {v}", f.name)))
+        .with_evidence(ctx.ev.live.chains.iter().filter(|c| c.len() > 1).map(|c| {
+            format!(
+                "CNAME chain: {} → {} ({} CNAMEs; ACM follows at most {})",
+                f.name,
+                c.join(" → "),
+                c.len(),
+                crate::dns::live::MAX_CHAIN
+            )
+        }))
         .with_evidence(r53_wrong),
     )
 }
@@ -699,6 +708,20 @@ pub fn record_ok(ctx: &RecordContext) -> Option<Finding> {
             format!("The validation CNAME resolves publicly with the right value; {what}"),
             "Nothing to do. Keep the record: ACM needs it for every renewal.".to_owned(),
         )
-        .with_evidence([record_line(ctx)]),
+        .with_evidence([record_line(ctx)])
+        .with_evidence(
+            ctx.ev
+                .live
+                .chains
+                .iter()
+                .filter(|c| c.iter().any(|t| value_matches(t, f.value)))
+                .map(|c| {
+                    format!(
+                        "reached through a CNAME chain: {} → {}",
+                        f.name,
+                        c.join(" → ")
+                    )
+                }),
+        ),
     )
 }

@@ -94,6 +94,7 @@ fn base() -> Evidence {
             target,
             route53: Route53Evidence::Listed { zones: vec![] },
             live: Live {
+                chains: vec![],
                 recursive: vec![sa("192.0.2.53:53", nx())],
                 authoritative: Authoritative {
                     apex: Some("example.com.".into()),
@@ -550,6 +551,28 @@ const CASES: &[Case] = &[
                 .push(sa("ns3.example.org", failed()));
         },
         expect: &[Code::DnsLookupFailed],
+    },
+    Case {
+        name: "CNAME delegation: the record points at a name that leads to the value",
+        setup: |ev| {
+            let hop = "_abc.validations.example.net.";
+            live(ev).authoritative.cname = both(cname(hop));
+            live(ev).recursive = vec![sa("r", cname(hop))];
+            ev.records[0].live.chains = vec![vec![hop.into(), VALUE.into()]];
+        },
+        expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "CNAME chain longer than ACM follows",
+        setup: |ev| {
+            let hops: Vec<String> = (0..5).map(|i| format!("_h{i}.example.net.")).collect();
+            live(ev).authoritative.cname = both(cname(&hops[0]));
+            live(ev).recursive = vec![sa("r", cname(&hops[0]))];
+            let mut chain = hops.clone();
+            chain.push(VALUE.into());
+            ev.records[0].live.chains = vec![chain];
+        },
+        expect: &[Code::ValueMismatch],
     },
     Case {
         name: "expired: records not judged",

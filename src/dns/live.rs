@@ -14,15 +14,48 @@ const MAX_NS_NAMES: usize = 13;
 const MAX_WALK: usize = 12;
 
 /// Gathers the recursive and authoritative views of `name` (a validation record name).
-pub async fn gather(dns: &Dns, name: &str) -> Live {
+pub async fn gather(dns: &Dns, name: &str, value: &str) -> Live {
     let (recursive, authoritative) = tokio::join!(
         dns.ask_resolvers(name, RecordType::CNAME),
         authoritative(dns, name)
     );
+    // Other targets at the name: follow each (at most two) to see whether it leads to the value.
+    let mut starts: Vec<String> = authoritative
+        .cname
+        .iter()
+        .chain(recursive.iter())
+        .flat_map(|a| a.answer.values(name, "CNAME"))
+        .filter(|t| !crate::checks::similar::value_matches(t, value))
+        .collect();
+    starts.sort();
+    starts.dedup();
+    starts.truncate(2);
+    let chains = join_all(starts.into_iter().map(|t| chain(dns, t))).await;
     Live {
         recursive,
         authoritative,
+        chains,
     }
+}
+
+/// ACM follows at most this many chained CNAMEs; we look one further to say so.
+pub const MAX_CHAIN: usize = 5;
+
+/// `start` and the CNAME targets that follow it, one question at a time (validating, like ACM).
+async fn chain(dns: &Dns, start: String) -> Vec<String> {
+    let mut out = vec![start];
+    while out.len() <= MAX_CHAIN {
+        let current = out[out.len() - 1].clone();
+        let next = dns
+            .resolve_with(&current, RecordType::CNAME, super::wire::Flags::Recursive)
+            .await
+            .values(&current, "CNAME");
+        match next.into_iter().next() {
+            Some(n) if !out.contains(&n) => out.push(n),
+            _ => break,
+        }
+    }
+    out
 }
 
 /// Finds the zone holding `name`, its live NS set and their addresses, then asks each address directly.
