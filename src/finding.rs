@@ -182,6 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_code_with_its_severity() {
+        let readme = include_str!("../README.md");
+        for code in Code::ALL {
+            let row = format!("| `{code}` | {} |", code.severity());
+            assert!(
+                readme.contains(&row),
+                "README's table lacks the row for {code}: {row}"
+            );
+        }
+    }
+
+    #[test]
     fn severity_orders_and_parses() {
         assert!(Severity::Error > Severity::Warning && Severity::Warning > Severity::Info);
         assert_eq!("WARNING".parse::<Severity>().unwrap(), Severity::Warning);

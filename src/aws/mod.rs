@@ -76,7 +76,14 @@ pub fn config_loader() -> aws_config::ConfigLoader {
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
+    // Bounded: a hung endpoint fails one certificate's check, it does not eat the Lambda's time.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_attempt_timeout(std::time::Duration::from_secs(10))
+        .operation_timeout(std::time::Duration::from_secs(40))
+        .build();
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
+        .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(5))
 }
