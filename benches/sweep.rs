@@ -68,18 +68,22 @@ async fn main() {
             .spawn()
             .unwrap();
         let pid = child.id();
+        // Read the report while the child runs: a full pipe would block it.
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut stdout, &mut buf).map(|_| buf)
+        });
         let mut peak = 0;
-        let out = loop {
+        while child.try_wait().unwrap().is_none() {
             if let Some(kib) = peak_rss_kib(pid) {
                 peak = peak.max(kib);
             }
-            if child.try_wait().unwrap().is_some() {
-                break child.wait_with_output().unwrap();
-            }
             tokio::time::sleep(Duration::from_millis(5)).await;
-        };
+        }
         let wall = start.elapsed();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let stdout = reader.join().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&stdout).expect("JSON report");
         let certs = v["certificates"].as_array().map(Vec::len).unwrap_or(0);
         assert_eq!(certs, n, "every certificate reported");
         walls.push(wall);
