@@ -95,6 +95,8 @@ pub struct Summary {
     pub findings: BTreeMap<String, usize>,
     /// SNS messages published.
     pub alerts_published: usize,
+    /// All-clear messages published (issued or renewed after an alert).
+    pub resolved_published: usize,
     /// Re-checks scheduled (new requests within the grace period).
     pub rechecks_scheduled: usize,
     /// Certificates not reached before the deadline.
@@ -135,6 +137,8 @@ struct Work {
     arn: String,
     /// The re-check message it came in, if any.
     message_id: Option<String>,
+    /// `ACM Certificate Available` said it was issued or renewed (the `Action`): announce it if we alerted.
+    issued: Option<String>,
     attempt: u32,
     new_request: bool,
 }
@@ -264,6 +268,17 @@ async fn handle_one(
         summary.report.certificates.push(report);
         return Handled::Failed;
     }
+    // Read before this run's own alert, which would tag the certificate again.
+    let prior_alert = match &w.issued {
+        Some(_) => match acm::alerted_at(&state.doctor.acm, &w.arn).await {
+            Ok(at) => at,
+            Err(e) => {
+                tracing::warn!(certificate_arn = %w.arn, error = %e, "could not read the certificate's tags");
+                None
+            }
+        },
+        None => None,
+    };
     summary.certificates_checked += 1;
     for f in &report.findings {
         *summary.findings.entry(f.code.to_string()).or_default() += 1;
@@ -295,6 +310,11 @@ async fn handle_one(
             match sns::publish(&state.sns, &state.config.topic_arn, &alert).await {
                 Ok(_) => {
                     summary.alerts_published += 1;
+                    // Remember it on the certificate, so that its issuance can be announced.
+                    let at = crate::report::time(now);
+                    if let Err(e) = acm::mark_alerted(&state.doctor.acm, &w.arn, &at).await {
+                        tracing::warn!(certificate_arn = %w.arn, error = %e, "could not tag the certificate as alerted");
+                    }
                     Handled::Done
                 }
                 Err(e) => {
@@ -304,8 +324,37 @@ async fn handle_one(
             }
         }
     };
+    let outcome = match (&w.issued, prior_alert, outcome) {
+        (Some(action), Some(at), Handled::Done) => {
+            announce_issued(state, summary, w, &report, action, &at).await
+        }
+        (_, _, o) => o,
+    };
     summary.report.certificates.push(report);
     outcome
+}
+
+/// After `ACM Certificate Available` for a certificate we had alerted about: say it is resolved.
+async fn announce_issued(
+    state: &State,
+    summary: &mut Summary,
+    w: &Work,
+    report: &CertificateReport,
+    action: &str,
+    alerted: &str,
+) -> Handled {
+    let message = sns::resolved(report, action, alerted);
+    if let Err(e) = sns::publish(&state.sns, &state.config.topic_arn, &message).await {
+        summary
+            .failed
+            .push((w.arn.clone(), format!("announcing the issuance: {e}")));
+        return Handled::Failed;
+    }
+    summary.resolved_published += 1;
+    if let Err(e) = acm::clear_alerted(&state.doctor.acm, &w.arn).await {
+        tracing::warn!(certificate_arn = %w.arn, error = %e, "could not remove the alerted tag");
+    }
+    Handled::Done
 }
 
 /// Whether one certificate's work is done, or must come back.
@@ -344,6 +393,7 @@ async fn work_list(
             .map(|a| Work {
                 arn: a.clone(),
                 message_id: None,
+                issued: None,
                 attempt: 0,
                 new_request,
             })
@@ -351,7 +401,21 @@ async fn work_list(
     };
     Ok(match trigger {
         Trigger::Requested { arn } => ("request", each(std::slice::from_ref(arn), true)),
-        Trigger::Acm { arns, .. } => ("acm-event", each(arns, false)),
+        Trigger::Acm {
+            arns,
+            detail_type,
+            action,
+        } => {
+            let mut work = each(arns, false);
+            if detail_type == "ACM Certificate Available"
+                && let Some(a @ ("ISSUANCE" | "RENEWAL")) = action.as_deref()
+            {
+                for w in &mut work {
+                    w.issued = Some(a.to_owned());
+                }
+            }
+            ("acm-event", work)
+        }
         Trigger::Direct { arns } => ("direct", each(arns, false)),
         Trigger::Recheck { items } => (
             "recheck",
@@ -361,6 +425,7 @@ async fn work_list(
                     arn: r.certificate_arn.clone(),
                     attempt: r.attempt,
                     message_id: r.message_id.clone(),
+                    issued: None,
                     new_request: true,
                 })
                 .collect(),
@@ -485,6 +550,7 @@ mod tests {
         Work {
             arn: "arn".into(),
             message_id: None,
+            issued: None,
             attempt,
             new_request,
         }

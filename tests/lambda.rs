@@ -44,6 +44,7 @@ async fn every_sample_event_is_handled_and_alerts_read_back() {
         .collect();
     files.sort();
     let mut handled = 0;
+    let mut published = 0;
     for f in &files {
         let result = handle(
             &state,
@@ -62,13 +63,14 @@ async fn every_sample_event_is_handled_and_alerts_read_back() {
         let summary = result.unwrap_or_else(|e| panic!("{f}: {e}"));
         assert_eq!(summary.certificates_checked, 1, "{f}");
         assert_eq!(summary.alerts_published, 1, "{f}");
+        published += summary.alerts_published + summary.resolved_published;
         assert_eq!(summary.findings.get("DOUBLED_DOMAIN"), Some(&1), "{f}");
         handled += 1;
     }
     assert_eq!(handled, files.len() - 2);
 
     let received = alerts.received().await;
-    assert_eq!(received.len(), handled);
+    assert_eq!(received.len(), published);
     let m = &received[0];
     assert_eq!(
         m.subject,
@@ -84,7 +86,7 @@ async fn every_sample_event_is_handled_and_alerts_read_back() {
     assert_eq!(cert["findings"][0]["code"], "DOUBLED_DOMAIN");
 
     let envelopes = lab.published_envelopes(&alerts.topic_arn);
-    assert_eq!(envelopes.len(), handled);
+    assert_eq!(envelopes.len(), published);
     let email = envelopes[0]["email"].as_str().unwrap();
     assert!(
         email.contains("Why: The record was published at")
@@ -270,4 +272,88 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
         Err(HandlerError::CertificatesFailed(m)) => assert!(m.contains("not reached"), "{m}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn issuance_after_an_alert_is_announced_once() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, rec) = lab.request("closing-shop.com", &[]).await;
+    let world = provider_world("closing-shop.com", "").await;
+    let mut config = lambda_config(&alerts, &world);
+    config.grace = Duration::ZERO;
+    let state = State::new(&lab.sdk, config);
+    let far = || deadline_in(Duration::from_secs(60));
+
+    let s = handle(
+        &state,
+        &event("direct-invoke.json", &arn),
+        far(),
+        engine::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.alerts_published, 1);
+    let tags = lab
+        .acm
+        .list_tags_for_certificate()
+        .certificate_arn(&arn)
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap_or_default();
+    assert!(
+        tags.iter()
+            .any(|t| t.key == acm_dns_doctor::aws::acm::ALERTED_TAG),
+        "{tags:?}"
+    );
+
+    // The record is fixed; ACM issues the certificate and says so.
+    world.add_record(
+        "closing-shop.com",
+        &format!("{} 300 CNAME {}", rec.name, rec.value),
+    );
+    world.flush_resolver_cache();
+    let s = handle(
+        &state,
+        &event("acm-certificate-available.json", &arn),
+        far(),
+        engine::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.alerts_published, s.resolved_published), (0, 1));
+    let got = alerts.received().await;
+    assert_eq!(got.len(), 2);
+    let resolved = got
+        .iter()
+        .find(|m| m.attributes["event"]["Value"] == "resolved")
+        .unwrap();
+    assert_eq!(
+        resolved.subject,
+        "[ACM] issued: closing-shop.com (after an alert)"
+    );
+    assert_eq!(resolved.document["certificate_arn"], arn.as_str());
+    let tags = lab
+        .acm
+        .list_tags_for_certificate()
+        .certificate_arn(&arn)
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap_or_default();
+    assert!(tags.is_empty(), "{tags:?}");
+
+    // Announced once: the same event again says nothing more.
+    let s = handle(
+        &state,
+        &event("acm-certificate-available.json", &arn),
+        far(),
+        engine::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.resolved_published, 0);
 }

@@ -4,7 +4,7 @@ use super::{AwsError, api_error};
 use crate::evidence::{Certificate, DomainValidation, ValidationRecord, normalize_name};
 use aws_sdk_acm::Client;
 use aws_sdk_acm::operation::describe_certificate::DescribeCertificateError;
-use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Filters, KeyAlgorithm};
+use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Filters, KeyAlgorithm, Tag};
 
 /// Reads one certificate.
 pub async fn describe(client: &Client, arn: &str) -> Result<Certificate, AwsError> {
@@ -94,4 +94,64 @@ pub async fn list(
         );
     }
     Ok(arns)
+}
+
+/// The tag that remembers an alert was sent about a certificate (value: when, RFC 3339).
+pub const ALERTED_TAG: &str = "acm-dns-doctor:alerted";
+
+/// Remembers on the certificate itself that an alert was sent (so its issuance can be announced).
+pub async fn mark_alerted(client: &Client, arn: &str, at: &str) -> Result<(), AwsError> {
+    client
+        .add_tags_to_certificate()
+        .certificate_arn(arn)
+        .tags(
+            Tag::builder()
+                .key(ALERTED_TAG)
+                .value(at)
+                .build()
+                .map_err(|e| AwsError::Api {
+                    action: "acm:AddTagsToCertificate",
+                    message: e.to_string(),
+                })?,
+        )
+        .send()
+        .await
+        .map_err(|e| api_error("acm:AddTagsToCertificate", e))?;
+    Ok(())
+}
+
+/// When the last alert about this certificate was sent, if one was.
+pub async fn alerted_at(client: &Client, arn: &str) -> Result<Option<String>, AwsError> {
+    let out = client
+        .list_tags_for_certificate()
+        .certificate_arn(arn)
+        .send()
+        .await
+        .map_err(|e| api_error("acm:ListTagsForCertificate", e))?;
+    Ok(out
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .find(|t| t.key == ALERTED_TAG)
+        .map(|t| t.value.unwrap_or_default()))
+}
+
+/// Forgets the alert (after announcing the issuance).
+pub async fn clear_alerted(client: &Client, arn: &str) -> Result<(), AwsError> {
+    client
+        .remove_tags_from_certificate()
+        .certificate_arn(arn)
+        .tags(
+            Tag::builder()
+                .key(ALERTED_TAG)
+                .build()
+                .map_err(|e| AwsError::Api {
+                    action: "acm:RemoveTagsFromCertificate",
+                    message: e.to_string(),
+                })?,
+        )
+        .send()
+        .await
+        .map_err(|e| api_error("acm:RemoveTagsFromCertificate", e))?;
+    Ok(())
 }

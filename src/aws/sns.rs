@@ -69,6 +69,7 @@ pub fn alert(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
         message = envelope(&doc, &text);
     }
     let attributes = vec![
+        ("event".into(), "String".into(), "alert".into()),
         ("severity".into(), "String".into(), worst.as_str().into()),
         (
             "codes".into(),
@@ -95,6 +96,53 @@ fn envelope(doc: &Report, text: &str) -> String {
         "email": text,
     })
     .to_string()
+}
+
+/// The all-clear after an alert: the certificate was issued (or renewed). `action` is the event's
+/// `Action`; `alerted_at` when the last alert was sent.
+pub fn resolved(cert: &CertificateReport, action: &str, alerted_at: &str) -> Alert {
+    let domain = cert
+        .domain_name
+        .clone()
+        .or_else(|| cert.domains.first().cloned())
+        .unwrap_or_else(|| "certificate".into());
+    let verb = if action == "RENEWAL" {
+        "renewed"
+    } else {
+        "issued"
+    };
+    let mut subject = format!("[ACM] {verb}: {domain} (after an alert)");
+    subject.retain(|c| !c.is_control());
+    if subject.chars().count() > MAX_SUBJECT {
+        subject = subject.chars().take(MAX_SUBJECT - 3).collect::<String>() + "...";
+    }
+    let text = format!(
+        "ACM {verb} the certificate for {}.\n\nCertificate: {}\nLast alert:  {alerted_at}\n\nNothing more to do. Keep the validation records: ACM needs them for every renewal.\n\n— acm-dns-doctor\n",
+        cert.domains.join(", "),
+        cert.certificate_arn
+    );
+    let doc = serde_json::json!({
+        "event": "resolved",
+        "action": action,
+        "certificate_arn": cert.certificate_arn,
+        "last_alert_at": alerted_at,
+        "certificates": [cert],
+    });
+    let message = serde_json::json!({"default": doc.to_string(), "email": text}).to_string();
+    Alert {
+        subject,
+        message,
+        attributes: vec![
+            ("event".into(), "String".into(), "resolved".into()),
+            ("severity".into(), "String".into(), "info".into()),
+            (
+                "certificate_arn".into(),
+                "String".into(),
+                cert.certificate_arn.clone(),
+            ),
+            ("domain".into(), "String".into(), domain),
+        ],
+    }
 }
 
 /// `[ACM] 2 problems: example.com (DOUBLED_DOMAIN, ...)`, under 100 characters, printable only.
