@@ -53,6 +53,21 @@ fn detail(
         .build()
 }
 
+/// The handler's state with mocked ACM and Route 53 clients, and `world` for DNS.
+async fn mocked_state(
+    config: Config,
+    acm: aws_sdk_acm::Client,
+    route53: aws_sdk_route53::Client,
+    world: &acm_dns_doctor_testkit::dns::World,
+) -> State {
+    let mut state = State::new(&sdk().await, config);
+    state.doctor.acm = acm;
+    state.doctor.route53 = route53;
+    state.doctor.dns.config.resolvers = vec![world.resolver()];
+    state.doctor.dns.config.auth_port = world.port();
+    state
+}
+
 async fn sdk() -> aws_config::SdkConfig {
     acm_dns_doctor::aws::config_loader()
         .endpoint_url("http://127.0.0.1:9") // never reached: only the mocked client is called
@@ -235,11 +250,7 @@ async fn route53_throttled_past_retries_is_a_finding_and_dns_checks_go_on() {
     let config =
         Config::from_lookup(|k| (k == "TOPIC_ARN").then(|| "arn:aws:sns:us-east-1:1:t".to_owned()))
             .unwrap();
-    let mut state = State::new(&sdk().await, config);
-    state.doctor.acm = acm;
-    state.doctor.route53 = route53;
-    state.doctor.dns.config.resolvers = vec![world.resolver()];
-    state.doctor.dns.config.auth_port = world.port();
+    let state = mocked_state(config, acm, route53, &world).await;
     let report = state.doctor.check(&[ARN.to_owned()]).await;
     let c = &report.certificates[0];
     let mut codes: Vec<Code> = c.findings.iter().map(|f| f.code).collect();
@@ -307,11 +318,7 @@ async fn a_new_request_waits_for_acm_to_show_its_records() {
         _ => None,
     })
     .unwrap();
-    let mut state = State::new(&sdk().await, config);
-    state.doctor.acm = acm;
-    state.doctor.route53 = route53;
-    state.doctor.dns.config.resolvers = vec![world.resolver()];
-    state.doctor.dns.config.auth_port = world.port();
+    let state = mocked_state(config, acm, route53, &world).await;
     let request = serde_json::json!({
         "version": "0", "id": "1", "detail-type": "AWS API Call via CloudTrail", "source": "aws.acm",
         "account": "123456789012", "time": "2026-11-28T09:00:00Z", "region": "us-east-1", "resources": [],
