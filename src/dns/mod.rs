@@ -140,12 +140,21 @@ impl Default for DnsConfig {
 pub struct Dns {
     /// Where and how to ask.
     pub config: DnsConfig,
+    /// Questions in flight at once, across every certificate of the process: a certificate with a
+    /// hundred names, or many at once, must not exhaust sockets (Lambda allows 1,024 descriptors).
+    in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// At most this many DNS questions are in flight at once.
+pub const MAX_IN_FLIGHT: usize = 128;
 
 impl Dns {
     /// A client with this configuration.
     pub fn new(config: DnsConfig) -> Self {
-        Dns { config }
+        Dns {
+            config,
+            in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+        }
     }
 
     /// Asks `server` for `name`/`rtype` with these flags. Never fails: a failure is an `Answer`.
@@ -156,6 +165,8 @@ impl Dns {
         rtype: RecordType,
         flags: wire::Flags,
     ) -> Answer {
+        // Never closed, so acquiring cannot fail; without a permit we would only lose the bound.
+        let _permit = self.in_flight.acquire().await.ok();
         let id: u16 = rand_id();
         let query = match wire::build_query(id, name, rtype, flags) {
             Ok(q) => q,
@@ -236,4 +247,69 @@ pub fn parse_server(s: &str) -> Result<SocketAddr, String> {
     s.parse::<std::net::IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| format!("{s:?} is not an IP address or IP:PORT"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{Message, MessageType, OpCode};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::net::UdpSocket;
+
+    #[tokio::test]
+    async fn questions_in_flight_are_bounded() {
+        // A slow server on loopback that records how many questions wait for it at once.
+        let sock = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let addr = sock.local_addr().unwrap();
+        let (now, max) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let server = {
+            let (sock, now, max) = (sock.clone(), now.clone(), max.clone());
+            tokio::spawn(async move {
+                let mut buf = [0u8; 512];
+                while let Ok((_, from)) = sock.recv_from(&mut buf).await {
+                    let id = u16::from_be_bytes([buf[0], buf[1]]);
+                    let waiting = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    max.fetch_max(waiting, Ordering::SeqCst);
+                    let (sock, now) = (sock.clone(), now.clone());
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(30)).await;
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        let reply = Message::new(id, MessageType::Response, OpCode::Query);
+                        let _ = sock.send_to(&reply.to_vec().unwrap(), from).await;
+                    });
+                }
+            })
+        };
+        let dns = Dns::new(DnsConfig {
+            resolvers: vec![addr],
+            auth_port: addr.port(),
+            timeout: Duration::from_secs(5),
+            attempts: 1,
+        });
+        let asks = (0..MAX_IN_FLIGHT * 2 + 50).map(|i| {
+            let dns = dns.clone();
+            async move {
+                dns.ask(
+                    addr,
+                    &format!("q{i}.example."),
+                    RecordType::A,
+                    wire::Flags::Authoritative,
+                )
+                .await
+            }
+        });
+        let answers = futures::future::join_all(asks).await;
+        server.abort();
+        assert!(
+            answers.iter().all(Answer::is_definite),
+            "every question answered"
+        );
+        let peak = max.load(Ordering::SeqCst);
+        assert!(peak <= MAX_IN_FLIGHT, "{peak} questions in flight at once");
+        assert!(
+            peak > MAX_IN_FLIGHT / 2,
+            "the bound, not the server, limited them ({peak})"
+        );
+    }
 }
