@@ -96,6 +96,11 @@ impl Internet {
     /// one or more double-quoted strings; CAA rdata is like `0 issue "amazon.com"`. The SOA and
     /// apex NS records are created automatically unless the text gives them.
     ///
+    /// An owner whose first label is `*` (`*`, `*.sub`, `*.example.com.`) is a wildcard (RFC 4592,
+    /// simplified): it answers, with the owner rewritten to the query name, for names that do not
+    /// exist (not even as empty non-terminals) and are not at or below a delegation, when its
+    /// parent is their closest existing ancestor.
+    ///
     /// Panics on malformed text or if the zone is declared twice.
     pub fn zone(&mut self, apex: &str, served_by: &[&str], records: &str) -> &mut Self {
         self.declare(apex, served_by, records, true)

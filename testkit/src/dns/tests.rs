@@ -511,3 +511,126 @@ async fn layout_and_shutdown() {
     .await;
     assert!(after.is_none());
 }
+
+/// A zone with wildcards: `*` (a CNAME), `*.sub` (a TXT, written absolute) and `*.lab` (an A), an
+/// existing name, an empty non-terminal (`b`) and a delegated child zone (`deleg`).
+async fn wild_world() -> World {
+    let mut internet = Internet::new();
+    internet
+        .zone(
+            "wild.org",
+            &["ns1.wild.org"],
+            r#"
+            *                 300 CNAME lb.hosting.net.
+            *.sub.wild.org.   300 TXT   "sub wildcard"
+            *.lab             300 A     127.9.9.40
+            www               300 A     127.9.9.20
+            a.b               300 TXT   deep
+            "#,
+        )
+        .zone("deleg.wild.org", &["ns1.deleg.wild.org"], "")
+        .zone("hosting.net", &["ns1.hosting.net"], "lb 300 A 127.9.9.30");
+    internet.start().await.unwrap()
+}
+
+fn assert_nodata(response: &Message) {
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(response.metadata.authoritative);
+    assert!(response.answers.is_empty(), "{:?}", response.answers);
+    let [soa] = response.authorities.as_slice() else {
+        panic!("expected one SOA, got {:?}", response.authorities);
+    };
+    assert_eq!(soa.record_type(), RecordType::SOA);
+}
+
+#[tokio::test]
+async fn wildcard_cname_answers_missing_names_with_the_owner_rewritten() {
+    let world = wild_world().await;
+    let server = world.host_addr("ns1.wild.org");
+    for qname in ["_tok.wild.org.", "x.y.wild.org.", "_TOK2.Wild.Org."] {
+        for qtype in [RecordType::CNAME, RecordType::A, RecordType::TXT] {
+            let response = ask(server, qname, qtype).await;
+            assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+            assert!(response.metadata.authoritative);
+            assert_eq!(rdata(&response.answers), [cname("lb.hosting.net.")]);
+            assert_eq!(response.answers[0].name, name(qname));
+            assert_eq!(response.answers[0].ttl, 300);
+        }
+    }
+    // A wildcard below the apex, with records of the asked type or not.
+    let response = ask(server, "x.sub.wild.org.", RecordType::TXT).await;
+    assert_eq!(rdata(&response.answers), [txt(&["sub wildcard"])]);
+    assert_eq!(response.answers[0].name, name("x.sub.wild.org."));
+    assert_nodata(&ask(server, "x.sub.wild.org.", RecordType::A).await);
+    let response = ask(server, "m.n.lab.wild.org.", RecordType::A).await;
+    assert_eq!(rdata(&response.answers), [RData::A(A::new(127, 9, 9, 40))]);
+    assert_eq!(response.answers[0].name, name("m.n.lab.wild.org."));
+    // The wildcard name itself answers normally.
+    let response = ask(server, "*.wild.org.", RecordType::CNAME).await;
+    assert_eq!(rdata(&response.answers), [cname("lb.hosting.net.")]);
+    assert_eq!(response.answers[0].name, name("*.wild.org."));
+}
+
+#[tokio::test]
+async fn wildcard_does_not_override_existing_names_or_delegations() {
+    let world = wild_world().await;
+    let server = world.host_addr("ns1.wild.org");
+    let response = ask(server, "www.wild.org.", RecordType::A).await;
+    assert_eq!(rdata(&response.answers), [RData::A(A::new(127, 9, 9, 20))]);
+    assert_nodata(&ask(server, "www.wild.org.", RecordType::CNAME).await);
+    assert_nodata(&ask(server, "www.wild.org.", RecordType::TXT).await);
+    // The apex exists too.
+    assert_nodata(&ask(server, "wild.org.", RecordType::CNAME).await);
+    // `sub` exists (as the parent of its wildcard): no wildcard for it.
+    assert_nodata(&ask(server, "sub.wild.org.", RecordType::CNAME).await);
+    // At and below a delegation: a referral, not the wildcard.
+    for qname in ["deleg.wild.org.", "x.deleg.wild.org."] {
+        let response = ask(server, qname, RecordType::CNAME).await;
+        assert!(!response.metadata.authoritative);
+        assert!(response.answers.is_empty());
+        assert_eq!(
+            rdata(&response.authorities),
+            [RData::NS(NS(name("ns1.deleg.wild.org.")))]
+        );
+    }
+}
+
+#[tokio::test]
+async fn empty_non_terminal_blocks_the_wildcard() {
+    let world = wild_world().await;
+    let server = world.host_addr("ns1.wild.org");
+    // `b` exists only because `a.b` does: NODATA, not the wildcard.
+    assert_nodata(&ask(server, "b.wild.org.", RecordType::CNAME).await);
+    assert_nodata(&ask(server, "b.wild.org.", RecordType::A).await);
+    // Below it, `b` is the closest encloser and there is no `*.b`: NXDOMAIN.
+    let response = ask(server, "x.b.wild.org.", RecordType::CNAME).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
+    assert!(response.metadata.authoritative);
+    assert!(response.answers.is_empty());
+    // The same below a name with records (`www` is the closest encloser of `x.www`).
+    let response = ask(server, "x.www.wild.org.", RecordType::CNAME).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
+    // And below the wildcard's own name.
+    let response = ask(server, "x.*.wild.org.", RecordType::CNAME).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
+}
+
+#[tokio::test]
+async fn resolver_returns_the_synthesized_cname() {
+    let world = wild_world().await;
+    let response = ask(world.resolver(), "_tok.wild.org.", RecordType::CNAME).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(rdata(&response.answers), [cname("lb.hosting.net.")]);
+    assert_eq!(response.answers[0].name, name("_tok.wild.org."));
+    // Other types are chased through it.
+    let response = ask(world.resolver(), "_tok.wild.org.", RecordType::A).await;
+    assert_eq!(
+        rdata(&response.answers),
+        [cname("lb.hosting.net."), RData::A(A::new(127, 9, 9, 30))]
+    );
+    assert_eq!(response.answers[0].name, name("_tok.wild.org."));
+    // Existing names keep their own answers.
+    let response = ask(world.resolver(), "www.wild.org.", RecordType::CNAME).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(response.answers.is_empty());
+}

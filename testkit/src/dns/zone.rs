@@ -29,7 +29,8 @@ pub(crate) enum Lookup {
 }
 
 impl ZoneData {
-    /// Answers `qname`/`qtype` like an authoritative server would (CNAMEs are not chased).
+    /// Answers `qname`/`qtype` like an authoritative server would (CNAMEs are not chased; a
+    /// wildcard answers for a name that does not exist, see [`ZoneData::wildcard_for`]).
     pub fn lookup(&self, qname: &Name, qtype: RecordType) -> Lookup {
         let apex_labels = usize::from(self.apex.num_labels());
         for labels in apex_labels + 1..=usize::from(qname.num_labels()) {
@@ -48,28 +49,61 @@ impl ZoneData {
             }
         }
 
-        let at_name: Vec<&Record> = self.records.iter().filter(|r| r.name == *qname).collect();
-        let matching: Vec<Record> = at_name
-            .iter()
+        if self.exists(qname) {
+            return self.answer_from(qname, qname, qtype);
+        }
+        match self.wildcard_for(qname) {
+            Some(wildcard) => self.answer_from(&wildcard, qname, qtype),
+            None => Lookup::NxDomain(self.negative_soa()),
+        }
+    }
+
+    /// The answer from the records at `owner` (an existing name), given with owner `qname`:
+    /// the records of `qtype`, else a CNAME, else NODATA.
+    fn answer_from(&self, owner: &Name, qname: &Name, qtype: RecordType) -> Lookup {
+        let at_owner = || self.records.iter().filter(|r| r.name == *owner);
+        let as_qname = |r: &Record| {
+            let mut r = r.clone();
+            r.name = qname.clone();
+            r
+        };
+        let matching: Vec<Record> = at_owner()
             .filter(|r| qtype == RecordType::ANY || r.record_type() == qtype)
-            .map(|r| (*r).clone())
+            .map(as_qname)
             .collect();
         if !matching.is_empty() {
             return Lookup::Answer(matching);
         }
-        let cnames = self.rrset(qname, RecordType::CNAME);
+        let cnames: Vec<Record> = at_owner()
+            .filter(|r| r.record_type() == RecordType::CNAME)
+            .map(as_qname)
+            .collect();
         if !cnames.is_empty() {
             return Lookup::Answer(cnames);
         }
-        let has_descendants = self
-            .records
+        Lookup::NoData(self.negative_soa())
+    }
+
+    /// Whether `name` exists in the zone: it owns records or has descendants that do (an empty
+    /// non-terminal exists).
+    fn exists(&self, name: &Name) -> bool {
+        self.records.iter().any(|r| name.zone_of(&r.name))
+    }
+
+    /// The wildcard `*.E` that answers for `qname`, a name that does not exist (RFC 4592,
+    /// simplified): `E` is the closest encloser, the longest existing ancestor of `qname` in the
+    /// zone (the apex at worst), and `*.E` must own records.
+    fn wildcard_for(&self, qname: &Name) -> Option<Name> {
+        let apex_labels = self.apex.num_labels();
+        let encloser = (apex_labels..qname.num_labels())
+            .rev()
+            .map(|labels| qname.trim_to(usize::from(labels)))
+            .find(|ancestor| *ancestor == self.apex || self.exists(ancestor))?;
+        let wildcard = Name::from_ascii("*").ok()?.append_domain(&encloser).ok()?;
+        self.records
             .iter()
-            .any(|r| r.name != *qname && qname.zone_of(&r.name));
-        if !at_name.is_empty() || has_descendants {
-            Lookup::NoData(self.negative_soa())
-        } else {
-            Lookup::NxDomain(self.negative_soa())
-        }
+            .any(|r| r.name == wildcard)
+            .then_some(wildcard)
     }
 
     /// The SOA record as put in the authority section of negative answers:
