@@ -7,7 +7,7 @@ use crate::checks::facts::is_near;
 use crate::dns::live::{self, doubled_name, is_within};
 use crate::dns::{Dns, DnsConfig};
 use crate::evidence::{
-    Evidence, RecordEvidence, Route53Evidence, Target, ZoneRecords, normalize_name,
+    Caa, Evidence, RecordEvidence, Route53Evidence, Target, ZoneRecords, normalize_name,
 };
 use crate::report::{self, CertificateReport, Report};
 use futures::StreamExt;
@@ -104,7 +104,25 @@ impl Run<'_> {
         };
         domains.sort();
         domains.dedup();
-        let caa = join_all(domains.iter().map(|d| live::caa(dns, d))).await;
+        // `example.com` and `*.example.com` are governed by the same CAA set: climb once per name.
+        let mut bases: Vec<String> = domains
+            .iter()
+            .map(|d| normalize_name(d.trim_start_matches("*.")))
+            .collect();
+        bases.sort();
+        bases.dedup();
+        let sets = join_all(bases.iter().map(|b| live::caa(dns, b))).await;
+        let caa = domains
+            .iter()
+            .filter_map(|d| {
+                let base = normalize_name(d.trim_start_matches("*."));
+                let i = bases.iter().position(|b| *b == base)?;
+                Some(Caa {
+                    domain: d.clone(),
+                    ..sets[i].clone()
+                })
+            })
+            .collect();
         Ok(Evidence {
             certificate,
             records,

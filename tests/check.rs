@@ -334,7 +334,7 @@ async fn a_silent_server_is_a_failed_lookup_not_a_missing_record() {
 #[tokio::test]
 async fn caa_forbids_amazon() {
     let lab = Lab::new().await;
-    let (arn, rec) = lab.request("caa-shop.com", &[]).await;
+    let (arn, rec) = lab.request("caa-shop.com", &["*.caa-shop.com"]).await;
     let world = provider_world(
         "caa-shop.com",
         &format!(
@@ -344,7 +344,23 @@ async fn caa_forbids_amazon() {
     )
     .await;
     let r = check(&lab, &world, &arn).await;
-    assert_eq!(codes(&r), vec![Code::RecordOk, Code::CaaForbidsAmazon]);
+    // One CAA set governs both names (looked up once); with no `issuewild`, `issue` governs the wildcard.
+    assert_eq!(
+        codes(&r),
+        vec![
+            Code::RecordOk,
+            Code::CaaForbidsAmazon,
+            Code::CaaForbidsAmazon
+        ]
+    );
+    let mut domains: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::CaaForbidsAmazon)
+        .map(|f| f.domains[0].as_str())
+        .collect();
+    domains.sort();
+    assert_eq!(domains, vec!["*.caa-shop.com", "caa-shop.com"]);
 }
 
 #[tokio::test]
