@@ -84,7 +84,7 @@ async fn main() {
         let wall = start.elapsed();
         let stdout = reader.join().unwrap().unwrap();
         let v: serde_json::Value = serde_json::from_slice(&stdout).expect("JSON report");
-        let certs = v["certificates"].as_array().map(Vec::len).unwrap_or(0);
+        let certs = v["certificates"].as_array().map_or(0, Vec::len);
         assert_eq!(certs, n, "every certificate reported");
         walls.push(wall);
         peaks.push(peak);
@@ -96,7 +96,7 @@ async fn main() {
         median.as_secs_f64(),
         walls[0].as_secs_f64(),
         walls[runs - 1].as_secs_f64(),
-        median.as_secs_f64() * 1000.0 / n as f64
+        median.as_secs_f64() * 1000.0 / f64::from(u32::try_from(n).unwrap_or(u32::MAX))
     );
     println!(
         "  peak RSS of the CLI: {} MiB (max of {runs} runs)",

@@ -1,8 +1,69 @@
-//! Configuration of the Lambda from its environment. A bad value fails at start, naming the variable.
+//! Configuration: every default in one place, read by the Lambda from its environment and by the
+//! CLI from its flags (which fall back to the same environment variables). A bad value fails at
+//! start, naming the variable.
 
 use crate::dns::{DnsConfig, parse_server};
 use crate::finding::Severity;
+use std::net::SocketAddr;
 use std::time::Duration;
+
+/// Recursive resolvers for the public view (`RESOLVERS`, `--resolver`).
+pub const DEFAULT_RESOLVERS: &str = "1.1.1.1,8.8.8.8";
+/// Port of the authoritative servers found through `NS` (`DNS_PORT`, `--dns-port`).
+pub const DEFAULT_DNS_PORT: u16 = 53;
+/// Timeout of one DNS question, milliseconds (`DNS_TIMEOUT_MS`, `--dns-timeout-ms`).
+pub const DEFAULT_DNS_TIMEOUT_MS: u64 = 1500;
+/// How many times a UDP question is sent before giving up.
+pub const DNS_ATTEMPTS: u8 = 2;
+/// Certificates checked at once (`MAX_CONCURRENCY`, `--max-concurrency`).
+pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+/// Alert on findings at or above this (`MIN_SEVERITY`).
+pub const DEFAULT_MIN_SEVERITY: Severity = Severity::Warning;
+/// After a request, how long a missing record only schedules a re-check (`GRACE_MINUTES`).
+pub const DEFAULT_GRACE_MINUTES: u64 = 15;
+/// First back-off while ACM has not produced the records (`RECORD_WAIT_MS`).
+pub const DEFAULT_RECORD_WAIT_MS: u64 = 2000;
+/// Time kept before the Lambda deadline to publish (`DEADLINE_RESERVE_MS`).
+pub const DEFAULT_DEADLINE_RESERVE_MS: u64 = 15_000;
+
+/// Parses a comma-separated list of `IP` or `IP:PORT`.
+pub fn parse_resolvers(list: &str) -> Result<Vec<SocketAddr>, String> {
+    list.split(',').map(parse_server).collect()
+}
+
+/// The DNS settings from their three values.
+pub fn dns_config(resolvers: Vec<SocketAddr>, port: u16, timeout_ms: u64) -> DnsConfig {
+    DnsConfig {
+        resolvers,
+        auth_port: port,
+        timeout: Duration::from_millis(timeout_ms),
+        attempts: DNS_ATTEMPTS,
+    }
+}
+
+/// The DNS options of the CLI: flags, else the Lambda's environment variables, else the defaults.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DnsOptions {
+    /// Recursive resolver for the public view, IP or IP:PORT (repeatable, or comma-separated).
+    #[arg(long = "resolver", env = "RESOLVERS", value_delimiter = ',', value_parser = parse_server, default_value = DEFAULT_RESOLVERS)]
+    pub resolvers: Vec<SocketAddr>,
+    /// Port of the authoritative servers discovered through NS records.
+    #[arg(long, env = "DNS_PORT", default_value_t = DEFAULT_DNS_PORT)]
+    pub dns_port: u16,
+    /// Timeout of one DNS question, milliseconds.
+    #[arg(long, env = "DNS_TIMEOUT_MS", default_value_t = DEFAULT_DNS_TIMEOUT_MS)]
+    pub dns_timeout_ms: u64,
+    /// Certificates checked at once.
+    #[arg(long, env = "MAX_CONCURRENCY", default_value_t = DEFAULT_MAX_CONCURRENCY, value_parser = clap::value_parser!(usize))]
+    pub max_concurrency: usize,
+}
+
+impl DnsOptions {
+    /// The DNS settings these options describe.
+    pub fn dns_config(&self) -> DnsConfig {
+        dns_config(self.resolvers.clone(), self.dns_port, self.dns_timeout_ms)
+    }
+}
 
 /// Why the configuration is unusable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -52,34 +113,48 @@ impl Config {
         if !topic_arn.starts_with("arn:") {
             return Err(invalid("TOPIC_ARN", &topic_arn, "an SNS topic ARN"));
         }
-        let mut dns = DnsConfig::default();
-        if let Some(v) = get("RESOLVERS").filter(|v| !v.trim().is_empty()) {
-            dns.resolvers = v
-                .split(',')
-                .map(|s| parse_server(s).map_err(|why| invalid("RESOLVERS", &v, &why)))
-                .collect::<Result<_, _>>()?;
-        }
-        dns.auth_port = number(&get, "DNS_PORT", 53u16)?;
-        dns.timeout = Duration::from_millis(number(&get, "DNS_TIMEOUT_MS", 1500u64)?);
+        let resolvers = get("RESOLVERS")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_RESOLVERS.to_owned());
+        let resolvers =
+            parse_resolvers(&resolvers).map_err(|why| invalid("RESOLVERS", &resolvers, &why))?;
+        let dns = dns_config(
+            resolvers,
+            number(&get, "DNS_PORT", DEFAULT_DNS_PORT)?,
+            number(&get, "DNS_TIMEOUT_MS", DEFAULT_DNS_TIMEOUT_MS)?,
+        );
         let min_severity = match get("MIN_SEVERITY") {
             Some(v) => v
                 .parse()
                 .map_err(|why: String| invalid("MIN_SEVERITY", &v, &why))?,
-            None => Severity::Warning,
+            None => DEFAULT_MIN_SEVERITY,
         };
-        let max_concurrency = number(&get, "MAX_CONCURRENCY", 4usize)?;
+        let max_concurrency = number(&get, "MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY)?;
         if max_concurrency == 0 {
             return Err(invalid("MAX_CONCURRENCY", "0", "at least 1"));
         }
+        let minutes: u64 = number(&get, "GRACE_MINUTES", DEFAULT_GRACE_MINUTES)?;
+        let grace = minutes
+            .checked_mul(60)
+            .map(Duration::from_secs)
+            .ok_or_else(|| invalid("GRACE_MINUTES", &minutes.to_string(), "too large"))?;
         Ok(Config {
             topic_arn,
             dns,
             min_severity,
-            grace: Duration::from_secs(60 * number(&get, "GRACE_MINUTES", 15u64)?),
+            grace,
             recheck_queue_url: get("RECHECK_QUEUE_URL").filter(|v| !v.trim().is_empty()),
             max_concurrency,
-            record_wait: Duration::from_millis(number(&get, "RECORD_WAIT_MS", 2000u64)?),
-            deadline_reserve: Duration::from_millis(number(&get, "DEADLINE_RESERVE_MS", 15000u64)?),
+            record_wait: Duration::from_millis(number(
+                &get,
+                "RECORD_WAIT_MS",
+                DEFAULT_RECORD_WAIT_MS,
+            )?),
+            deadline_reserve: Duration::from_millis(number(
+                &get,
+                "DEADLINE_RESERVE_MS",
+                DEFAULT_DEADLINE_RESERVE_MS,
+            )?),
         })
     }
 
@@ -129,7 +204,7 @@ mod tests {
     fn defaults_and_overrides() {
         let c = cfg(&[("TOPIC_ARN", "arn:aws:sns:us-east-1:1:t")]).unwrap();
         assert_eq!(c.min_severity, Severity::Warning);
-        assert_eq!(c.grace, Duration::from_secs(900));
+        assert_eq!(c.grace, Duration::from_mins(15));
         assert_eq!(c.dns.resolvers.len(), 2);
         let c = cfg(&[
             ("TOPIC_ARN", "arn:aws:sns:us-east-1:1:t"),
@@ -156,6 +231,7 @@ mod tests {
             ("MIN_SEVERITY", "loud"),
             ("MAX_CONCURRENCY", "0"),
             ("GRACE_MINUTES", "-1"),
+            ("GRACE_MINUTES", "307445734561825861"),
         ] {
             let e = cfg(&[t, (k, v)]).unwrap_err().to_string();
             assert!(e.starts_with(k), "{e}");

@@ -3,15 +3,17 @@
 use crate::aws::route53::Route53View;
 use crate::aws::{AwsError, acm};
 use crate::checks;
-use crate::checks::facts::is_near;
-use crate::dns::live::{self, doubled_name, is_within};
+use crate::dns::live;
 use crate::dns::{Dns, DnsConfig};
 use crate::evidence::{
-    Caa, Evidence, RecordEvidence, Route53Evidence, Target, ZoneRecords, normalize_name,
+    Caa, CertificateStatus, Evidence, RecordEvidence, Route53Evidence, Target, ZoneRecords,
 };
+use crate::names::{caa_base, doubled_name, is_near_record, is_within, normalize_name};
 use crate::report::{self, CertificateReport, Report};
+use crate::time::now;
 use futures::StreamExt;
 use futures::future::join_all;
+use hickory_proto::rr::RecordType;
 
 /// Long-lived clients and settings (built once per process).
 #[derive(Debug, Clone)]
@@ -24,7 +26,12 @@ pub struct Doctor {
     pub dns: Dns,
     /// How many certificates are checked at once.
     pub max_concurrency: usize,
+    /// The ACM endpoint, named in connection errors.
+    pub acm_endpoint: String,
 }
+
+/// What a sweep checks: requests waiting for their records.
+pub const SWEPT: &[CertificateStatus] = &[CertificateStatus::PendingValidation];
 
 /// One run: the Route 53 view is read once and shared by every certificate of the run.
 pub struct Run<'a> {
@@ -35,11 +42,16 @@ pub struct Run<'a> {
 impl Doctor {
     /// A doctor over an SDK configuration.
     pub fn new(sdk: &aws_config::SdkConfig, dns: DnsConfig) -> Self {
+        let region = sdk.region().map_or("us-east-1", |r| r.as_ref());
         Doctor {
             acm: aws_sdk_acm::Client::new(sdk),
             route53: aws_sdk_route53::Client::new(sdk),
             dns: Dns::new(dns),
-            max_concurrency: 4,
+            max_concurrency: crate::config::DEFAULT_MAX_CONCURRENCY,
+            acm_endpoint: sdk.endpoint_url().map_or_else(
+                || format!("https://acm.{region}.amazonaws.com"),
+                str::to_owned,
+            ),
         }
     }
 
@@ -53,48 +65,58 @@ impl Doctor {
 
     /// Checks these certificates, in order, `max_concurrency` at a time.
     pub async fn check(&self, arns: &[String]) -> Report {
+        self.examine(arns).await.0
+    }
+
+    /// Like `check`, with the evidence gathered for each certificate that could be read.
+    pub async fn examine(&self, arns: &[String]) -> (Report, Vec<Evidence>) {
         let run = self.run();
-        let certificates = futures::stream::iter(arns.iter())
-            .map(|arn| run.check_one(arn))
-            .buffered(self.max_concurrency.max(1))
-            .collect()
-            .await;
-        Report {
+        let results: Vec<(CertificateReport, Option<Evidence>)> =
+            futures::stream::iter(arns.iter())
+                .map(|arn| run.examine(arn))
+                .buffered(self.max_concurrency.max(1))
+                .collect()
+                .await;
+        let (certificates, evidence): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+        let report = Report {
             certificates,
             not_reached: Vec::new(),
-        }
+        };
+        (report, evidence.into_iter().flatten().collect())
     }
-}
 
-/// Seconds since the epoch, now.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
+    /// The ARNs a sweep checks (every key type; see `SWEPT`).
+    pub async fn swept(&self) -> Result<Vec<String>, AwsError> {
+        acm::list(&self.acm, SWEPT)
+            .await
+            .map_err(|e| e.at(&self.acm_endpoint))
+    }
 }
 
 impl Run<'_> {
     /// Gathers and judges one certificate. A failure to read it is reported in the entry, never dropped.
     pub async fn check_one(&self, arn: &str) -> CertificateReport {
+        self.examine(arn).await.0
+    }
+
+    /// Like `check_one`, with the evidence when the certificate could be read.
+    pub async fn examine(&self, arn: &str) -> (CertificateReport, Option<Evidence>) {
         match self.gather(arn).await {
-            Ok(ev) => judge(&ev),
-            Err(e) => CertificateReport {
-                certificate_arn: arn.to_owned(),
-                domain_name: None,
-                status: None,
-                domains: Vec::new(),
-                created_at: None,
-                findings: Vec::new(),
-                not_found: matches!(e, AwsError::NotFound(_)),
-                error: Some(e.to_string()),
-            },
+            Ok(ev) => (judge(&ev), Some(ev)),
+            Err(e) => {
+                tracing::debug!(certificate_arn = %arn, detail = %e.detail(), "certificate not checked");
+                let not_found = matches!(e, AwsError::NotFound(_));
+                let report = CertificateReport::failed(arn, e.to_string(), e.detail(), not_found);
+                (report, None)
+            }
         }
     }
 
     /// Everything known about one certificate.
     pub async fn gather(&self, arn: &str) -> Result<Evidence, AwsError> {
-        let certificate = acm::describe(&self.doctor.acm, arn).await?;
+        let certificate = acm::describe(&self.doctor.acm, arn)
+            .await
+            .map_err(|e| e.at(&self.doctor.acm_endpoint))?;
         let dns = &self.doctor.dns;
         let records = join_all(certificate.targets().into_iter().map(|t| self.record(t))).await;
         let mut domains: Vec<String> = if certificate.is_dns_validated() {
@@ -105,17 +127,14 @@ impl Run<'_> {
         domains.sort();
         domains.dedup();
         // `example.com` and `*.example.com` are governed by the same CAA set: climb once per name.
-        let mut bases: Vec<String> = domains
-            .iter()
-            .map(|d| normalize_name(d.trim_start_matches("*.")))
-            .collect();
+        let mut bases: Vec<String> = domains.iter().map(|d| caa_base(d)).collect();
         bases.sort();
         bases.dedup();
         let sets = join_all(bases.iter().map(|b| live::caa(dns, b))).await;
         let caa = domains
             .iter()
             .filter_map(|d| {
-                let base = normalize_name(d.trim_start_matches("*."));
+                let base = caa_base(d);
                 let i = bases.iter().position(|b| *b == base)?;
                 Some(Caa {
                     domain: d.clone(),
@@ -169,7 +188,7 @@ impl Run<'_> {
                     };
                 }
             };
-            zone.name_servers = detail.name_servers.clone();
+            zone.name_servers.clone_from(&detail.name_servers);
             let doubled = doubled_name(name, &zone.name);
             let records = detail
                 .records
@@ -178,7 +197,8 @@ impl Run<'_> {
                     let n = normalize_name(&s.name);
                     n == *name
                         || n == doubled
-                        || (s.rtype == "CNAME" && is_near(s, name, &target.record.value))
+                        || (s.rtype == RecordType::CNAME
+                            && is_near_record(&s.name, &s.values, name, &target.record.value))
                 })
                 .cloned()
                 .collect();
@@ -198,9 +218,10 @@ pub fn judge(ev: &Evidence) -> CertificateReport {
         domain_name: Some(c.domain_name.clone()),
         status: Some(c.status.clone()),
         domains: c.domains(),
-        created_at: c.created_at.map(report::time),
+        created_at: c.created_at,
         findings,
         error: None,
         not_found: false,
+        error_detail: None,
     }
 }

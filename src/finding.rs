@@ -118,13 +118,12 @@ impl fmt::Display for Code {
     }
 }
 
-/// One problem (or reassurance) about one validation record of one certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One problem (or reassurance) about one validation record of one certificate. Its severity is
+/// its code's: written in JSON beside the code, never stored apart from it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Finding {
     /// Stable code.
     pub code: Code,
-    /// Severity, always `code.severity()`.
-    pub severity: Severity,
     /// The certificate's domains this finding concerns (apex and wildcard share one record).
     pub domains: Vec<String>,
     /// The validation record name ACM checks, when the finding is about a record.
@@ -142,13 +141,17 @@ impl Finding {
     pub fn new(code: Code, summary: impl Into<String>, remedy: impl Into<String>) -> Self {
         Finding {
             code,
-            severity: code.severity(),
             domains: Vec::new(),
             record_name: None,
             summary: summary.into(),
             remedy: remedy.into(),
             evidence: Vec::new(),
         }
+    }
+
+    /// The severity, always the code's.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
     }
 
     /// Sets the domains and record name.
@@ -162,6 +165,21 @@ impl Finding {
     pub fn with_evidence(mut self, lines: impl IntoIterator<Item = String>) -> Self {
         self.evidence.extend(lines);
         self
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Finding", 7)?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("severity", &self.severity())?;
+        st.serialize_field("domains", &self.domains)?;
+        st.serialize_field("record_name", &self.record_name)?;
+        st.serialize_field("summary", &self.summary)?;
+        st.serialize_field("remedy", &self.remedy)?;
+        st.serialize_field("evidence", &self.evidence)?;
+        st.end()
     }
 }
 
@@ -179,6 +197,12 @@ mod tests {
         assert_eq!(Code::DnsLookupFailed.as_str(), "DNS_LOOKUP_FAILED");
         let parsed: Code = serde_json::from_str("\"DOUBLED_DOMAIN\"").unwrap();
         assert_eq!(parsed, Code::DoubledDomain);
+        // The severity is written beside the code, and read back from the code alone.
+        let f = Finding::new(Code::RecordMissing, "s", "r");
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["severity"], "error");
+        let back: Finding = serde_json::from_value(json).unwrap();
+        assert_eq!(back, f);
     }
 
     #[test]

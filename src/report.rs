@@ -1,5 +1,7 @@
 //! Reports: the JSON contract for machines, plain text for people.
 
+use crate::evidence::CertificateStatus;
+use crate::exit;
 use crate::finding::{Finding, Severity};
 use serde::Serialize;
 use std::fmt::Write;
@@ -13,11 +15,12 @@ pub struct CertificateReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<String>,
     /// ACM status, when the certificate could be read.
-    pub status: Option<String>,
+    pub status: Option<CertificateStatus>,
     /// Every domain on the certificate.
     pub domains: Vec<String>,
-    /// When it was requested (RFC 3339).
-    pub created_at: Option<String>,
+    /// When it was requested, seconds since the epoch (RFC 3339 in JSON).
+    #[serde(with = "crate::time::serde_rfc3339")]
+    pub created_at: Option<i64>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Why the certificate could not be checked (the run failed for it); findings are then empty.
@@ -26,17 +29,35 @@ pub struct CertificateReport {
     /// The error is that ACM has no such certificate (deleted, or a wrong ARN).
     #[serde(skip)]
     pub not_found: bool,
+    /// The whole cause of `error` (the SDK's error chain), for `--verbose` and debug logs.
+    #[serde(skip)]
+    pub error_detail: Option<String>,
 }
 
 impl CertificateReport {
     /// The most severe finding's severity.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings.iter().map(Finding::severity).max()
     }
 
     /// Findings at or above `min`.
     pub fn at_least(&self, min: Severity) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.severity >= min)
+        self.findings.iter().filter(move |f| f.severity() >= min)
+    }
+
+    /// An entry for a certificate that could not be checked: why in one line, and the whole cause.
+    pub fn failed(arn: &str, error: String, detail: String, not_found: bool) -> Self {
+        CertificateReport {
+            certificate_arn: arn.to_owned(),
+            domain_name: None,
+            status: None,
+            domains: Vec::new(),
+            created_at: None,
+            findings: Vec::new(),
+            error: Some(error),
+            not_found,
+            error_detail: Some(detail),
+        }
     }
 }
 
@@ -51,30 +72,33 @@ pub struct Report {
 }
 
 impl Report {
-    /// Exit status of the CLI: 2 if a certificate could not be checked, 1 on any error finding, else 0.
-    pub fn exit_code(&self) -> i32 {
+    /// Exit status of the CLI (see `exit`).
+    pub fn exit_code(&self) -> u8 {
         if self.certificates.iter().any(|c| c.error.is_some()) || !self.not_reached.is_empty() {
-            2
+            exit::NOT_CHECKED
         } else if self
             .certificates
             .iter()
             .any(|c| c.worst() == Some(Severity::Error))
         {
-            1
+            exit::ERROR_FINDINGS
         } else {
-            0
+            exit::OK
         }
     }
 
     /// The JSON document.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
     }
 
     /// Text for people.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        for c in &self.certificates {
+        // A certificate that could not be checked is counted here; its one-line reason is the
+        // caller's to show (the CLI prints it once, on stderr).
+        for c in self.certificates.iter().filter(|c| c.error.is_none()) {
             out.push_str(&certificate_text(c));
             out.push('\n');
         }
@@ -92,7 +116,7 @@ impl Report {
             .map(|c| {
                 c.findings
                     .iter()
-                    .filter(|f| f.severity == Severity::Warning)
+                    .filter(|f| f.severity() == Severity::Warning)
                     .count()
             })
             .sum();
@@ -104,7 +128,7 @@ impl Report {
         let _ = writeln!(
             out,
             "{} certificate(s) checked: {errors} error(s), {warnings} warning(s){}",
-            self.certificates.len(),
+            self.certificates.len() - failed,
             if failed > 0 {
                 format!(", {failed} could not be checked")
             } else {
@@ -122,16 +146,13 @@ pub fn certificate_text(c: &CertificateReport) -> String {
         out,
         "{}\n  {} — {}",
         c.certificate_arn,
-        c.status.as_deref().unwrap_or("UNKNOWN"),
+        c.status.as_ref().map_or("-", CertificateStatus::as_str),
         if c.domains.is_empty() {
             "-".to_owned()
         } else {
             c.domains.join(", ")
         }
     );
-    if let Some(e) = &c.error {
-        let _ = writeln!(out, "  [FAILED] could not check this certificate: {e}");
-    }
     for f in &c.findings {
         out.push_str(&finding_text(f, "  "));
     }
@@ -145,7 +166,7 @@ pub fn finding_text(f: &Finding, marker: &str) -> String {
     let _ = writeln!(
         out,
         "\n{marker}[{}] {} — {}",
-        f.severity.as_str().to_uppercase(),
+        f.severity().as_str().to_uppercase(),
         f.code,
         f.domains.join(", ")
     );
@@ -163,26 +184,7 @@ pub fn finding_text(f: &Finding, marker: &str) -> String {
 
 /// Sorts findings most severe first, stable otherwise.
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-}
-
-/// Seconds since the epoch as RFC 3339 (UTC).
-pub fn time(secs: i64) -> String {
-    aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| secs.to_string())
-}
-
-/// A duration in words: `2 h 05 min`, `45 s`.
-pub fn duration(secs: i64) -> String {
-    let s = secs.max(0);
-    if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        format!("{} min", s / 60)
-    } else {
-        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
-    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity()));
 }
 
 #[cfg(test)]
@@ -194,12 +196,13 @@ mod tests {
         CertificateReport {
             certificate_arn: "arn:x".into(),
             domain_name: None,
-            status: Some("PENDING_VALIDATION".into()),
+            status: Some(CertificateStatus::PendingValidation),
             domains: vec!["example.com".into()],
             created_at: None,
             findings,
             error: error.map(Into::into),
             not_found: false,
+            error_detail: None,
         }
     }
 
@@ -244,12 +247,5 @@ mod tests {
         assert_eq!(f["record_name"], "_a.example.com.");
         assert_eq!(f["domains"][0], "example.com");
         assert_eq!(v["certificates"][0]["certificate_arn"], "arn:x");
-    }
-
-    #[test]
-    fn durations_and_times() {
-        assert_eq!(duration(45), "45 s");
-        assert_eq!(duration(3 * 3600 + 5 * 60), "3 h 05 min");
-        assert_eq!(time(0), "1970-01-01T00:00:00Z");
     }
 }

@@ -1,8 +1,28 @@
 //! Triggers: every event shape the Lambda accepts, parsed into what to check.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use serde::Deserialize;
+use aws_lambda_events::sqs::SqsEvent;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// Which kind of trigger an invocation had (the `trigger` of its summary).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriggerKind {
+    /// CloudTrail `RequestCertificate`.
+    Request,
+    /// An ACM event.
+    AcmEvent,
+    /// A direct invoke.
+    Direct,
+    /// Re-checks from the delay queue.
+    Recheck,
+    /// A scheduled sweep.
+    Sweep,
+    /// A recognised event with nothing to check.
+    #[default]
+    Nothing,
+}
 
 /// What an invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,10 +48,12 @@ pub enum Trigger {
         /// The certificates.
         arns: Vec<String>,
     },
-    /// Re-checks from the delay queue (an SQS event).
+    /// Re-checks from the delay queue (an SQS event). One bad message does not spoil the batch.
     Recheck {
-        /// One per message.
+        /// One per well-formed message.
         items: Vec<Recheck>,
+        /// Messages that could not be read, with why (reported as batch item failures).
+        rejected: Vec<Rejected>,
     },
     /// A recognised event with nothing to check (a RequestCertificate call that failed).
     Nothing {
@@ -40,8 +62,31 @@ pub enum Trigger {
     },
 }
 
+/// A message of a batch that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The SQS message id (empty when the message had none).
+    pub message_id: String,
+    /// Why it could not be read.
+    pub why: String,
+}
+
+impl Trigger {
+    /// The kind of this trigger.
+    pub fn kind(&self) -> TriggerKind {
+        match self {
+            Trigger::Requested { .. } => TriggerKind::Request,
+            Trigger::Acm { .. } => TriggerKind::AcmEvent,
+            Trigger::Sweep => TriggerKind::Sweep,
+            Trigger::Direct { .. } => TriggerKind::Direct,
+            Trigger::Recheck { .. } => TriggerKind::Recheck,
+            Trigger::Nothing { .. } => TriggerKind::Nothing,
+        }
+    }
+}
+
 /// A re-check scheduled after a new request (the body of a re-check queue message).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Recheck {
     /// The certificate.
     pub certificate_arn: String,
@@ -68,21 +113,6 @@ pub enum TriggerError {
     },
 }
 
-#[derive(Deserialize)]
-struct SqsEvent {
-    #[serde(rename = "Records")]
-    records: Vec<SqsRecord>,
-}
-
-#[derive(Deserialize)]
-struct SqsRecord {
-    #[serde(rename = "eventSource")]
-    event_source: Option<String>,
-    #[serde(rename = "messageId")]
-    message_id: Option<String>,
-    body: String,
-}
-
 /// Parses an invocation payload.
 pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
     if event.get("source").is_some() && event.get("detail-type").is_some() {
@@ -91,7 +121,7 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
                 kind: "EventBridge",
                 why: e.to_string(),
             })?;
-        return eventbridge(eb);
+        return eventbridge(&eb);
     }
     if let Some(arns) = event.get("certificate_arns") {
         let arns: Vec<String> =
@@ -118,32 +148,35 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
                 kind: "SQS",
                 why: e.to_string(),
             })?;
-        let items = sqs
+        if sqs
             .records
             .iter()
-            .map(|r| {
-                if r.event_source.as_deref() != Some("aws:sqs") {
-                    return Err(TriggerError::Unrecognised(
-                        "a Records event that is not from SQS".into(),
-                    ));
+            .any(|r| r.event_source.as_deref() != Some("aws:sqs"))
+        {
+            return Err(TriggerError::Unrecognised(
+                "a Records event that is not from SQS".into(),
+            ));
+        }
+        let (mut items, mut rejected) = (Vec::new(), Vec::new());
+        for r in &sqs.records {
+            match recheck(r.body.as_deref().unwrap_or_default()) {
+                Ok(mut item) => {
+                    item.message_id.clone_from(&r.message_id);
+                    items.push(item);
                 }
-                let mut recheck = serde_json::from_str::<Recheck>(&r.body).map_err(|e| {
-                    TriggerError::Malformed {
-                        kind: "re-check",
-                        why: format!("message body: {e}"),
-                    }
-                })?;
-                recheck.message_id = r.message_id.clone();
-                Ok(recheck)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        return Ok(Trigger::Recheck { items });
+                Err(why) => rejected.push(Rejected {
+                    message_id: r.message_id.clone().unwrap_or_default(),
+                    why,
+                }),
+            }
+        }
+        return Ok(Trigger::Recheck { items, rejected });
     }
     let shown: String = event.to_string().chars().take(200).collect();
     Err(TriggerError::Unrecognised(shown))
 }
 
-fn eventbridge(eb: EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
+fn eventbridge(eb: &EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
     let source = eb.source.as_str();
     let detail_type = eb.detail_type.as_str();
     match (source, detail_type) {
@@ -202,11 +235,24 @@ fn eventbridge(eb: EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
     }
 }
 
+/// One re-check message body, with its ARN checked.
+fn recheck(body: &str) -> Result<Recheck, String> {
+    let r: Recheck = serde_json::from_str(body).map_err(|e| format!("message body: {e}"))?;
+    if !is_acm_arn(&r.certificate_arn) {
+        return Err(format!(
+            "{:?} is not an ACM certificate ARN",
+            r.certificate_arn
+        ));
+    }
+    Ok(r)
+}
+
+fn is_acm_arn(a: &str) -> bool {
+    a.starts_with("arn:") && a.contains(":acm:") && a.contains(":certificate/")
+}
+
 fn check_arns(kind: &'static str, arns: &[String]) -> Result<(), TriggerError> {
-    match arns
-        .iter()
-        .find(|a| !(a.starts_with("arn:") && a.contains(":acm:") && a.contains(":certificate/")))
-    {
+    match arns.iter().find(|a| !is_acm_arn(a)) {
         Some(bad) => Err(TriggerError::Malformed {
             kind,
             why: format!("{bad:?} is not an ACM certificate ARN"),
@@ -267,8 +313,31 @@ mod tests {
                     certificate_arn: ARN.into(),
                     attempt: 2,
                     message_id: Some("m-1".into()),
-                }]
+                }],
+                rejected: vec![],
             })
+        );
+    }
+
+    #[test]
+    fn one_bad_message_does_not_spoil_the_batch() {
+        let good = format!("{{\"certificate_arn\":\"{ARN}\",\"attempt\":1}}");
+        let sqs = json!({"Records":[
+            {"eventSource":"aws:sqs","messageId":"m-1","body":"not json"},
+            {"eventSource":"aws:sqs","messageId":"m-2","body":good},
+            {"eventSource":"aws:sqs","messageId":"m-3","body":"{\"certificate_arn\":\"nope\",\"attempt\":1}"},
+        ]});
+        let Ok(Trigger::Recheck { items, rejected }) = parse(&sqs) else {
+            panic!("{:?}", parse(&sqs));
+        };
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].message_id.as_deref(), Some("m-2"));
+        let ids: Vec<&str> = rejected.iter().map(|r| r.message_id.as_str()).collect();
+        assert_eq!(ids, ["m-1", "m-3"]);
+        assert!(
+            rejected[1].why.contains("not an ACM certificate ARN"),
+            "{:?}",
+            rejected[1]
         );
     }
 
@@ -296,7 +365,7 @@ mod tests {
             parse(&no_arn),
             Err(TriggerError::Malformed { .. })
         ));
-        let sqs = json!({"Records":[{"eventSource":"aws:sqs","body":"not json"}]});
-        assert!(matches!(parse(&sqs), Err(TriggerError::Malformed { .. })));
+        let s3 = json!({"Records":[{"eventSource":"aws:s3","body":"{}"}]});
+        assert!(matches!(parse(&s3), Err(TriggerError::Unrecognised(_))));
     }
 }

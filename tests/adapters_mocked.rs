@@ -2,8 +2,7 @@
 //! that disappears mid-sweep, Route 53 throttling), with `aws-smithy-mocks` in place of ACM and Route 53.
 
 use acm_dns_doctor::config::Config;
-use acm_dns_doctor::engine;
-use acm_dns_doctor::handler::{State, deadline_in, handle};
+use acm_dns_doctor::handler::{State, handle};
 use aws_sdk_acm::operation::describe_certificate::{
     DescribeCertificateError, DescribeCertificateOutput,
 };
@@ -13,7 +12,7 @@ use aws_sdk_acm::types::{
     DomainValidation, FailureReason, KeyAlgorithm, ResourceRecord, ValidationMethod,
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 const OK_ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/ok";
 const GONE_ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/gone";
@@ -83,7 +82,10 @@ async fn sdk() -> aws_config::SdkConfig {
 async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
     let list = mock!(aws_sdk_acm::Client::list_certificates)
         .match_requests(|r| {
-            let key_types = r.includes().map(|i| i.key_types()).unwrap_or_default();
+            let key_types = r
+                .includes()
+                .map(aws_sdk_acm::types::Filters::key_types)
+                .unwrap_or_default();
             key_types.contains(&KeyAlgorithm::EcPrime256v1)
                 && key_types.len() == KeyAlgorithm::values().len()
                 && r.certificate_statuses() == [CertificateStatus::PendingValidation]
@@ -134,8 +136,8 @@ async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
     let s = handle(
         &state,
         &serde_json::json!({"sweep": true}),
-        deadline_in(Duration::from_secs(30)),
-        engine::now(),
+        SystemTime::now() + Duration::from_secs(30),
+        acm_dns_doctor::time::now(),
     )
     .await
     .expect("a sweep survives one failing certificate");
@@ -193,7 +195,10 @@ async fn describe_maps_failed_not_ready_and_invalid_arn() {
     let f = acm_dns_doctor::aws::acm::describe(&acm, "arn:f")
         .await
         .unwrap();
-    assert_eq!(f.status, "FAILED");
+    assert_eq!(
+        f.status,
+        acm_dns_doctor::evidence::CertificateStatus::Failed
+    );
     assert_eq!(f.failure_reason.as_deref(), Some("CAA_ERROR"));
     let rec = f.validations[0].record.as_ref().unwrap();
     assert_eq!(rec.name, "_a.x.example.com.");
@@ -328,8 +333,8 @@ async fn a_new_request_waits_for_acm_to_show_its_records() {
     let s = handle(
         &state,
         &request,
-        deadline_in(Duration::from_secs(30)),
-        engine::now(),
+        SystemTime::now() + Duration::from_secs(30),
+        acm_dns_doctor::time::now(),
     )
     .await
     .unwrap();

@@ -72,7 +72,7 @@ fn serve(
                 }
             };
             let Some((i, event)) = next else {
-                std::thread::sleep(Duration::from_secs(600));
+                std::thread::sleep(Duration::from_mins(10));
                 return;
             };
             let deadline = std::time::SystemTime::now()
@@ -143,8 +143,8 @@ async fn bootstrap_serves_a_scheduled_sweep_and_rejects_an_unknown_event() {
         .spawn()
         .unwrap();
 
-    let first = tokio::task::block_in_place(|| rx.recv_timeout(Duration::from_secs(60))).unwrap();
-    let second = tokio::task::block_in_place(|| rx.recv_timeout(Duration::from_secs(60))).unwrap();
+    let first = tokio::task::block_in_place(|| rx.recv_timeout(Duration::from_mins(1))).unwrap();
+    let second = tokio::task::block_in_place(|| rx.recv_timeout(Duration::from_mins(1))).unwrap();
     child.kill().unwrap();
     let mut logs = String::new();
     child

@@ -6,6 +6,7 @@ use acm_dns_doctor::finding::Code;
 use acm_dns_doctor::report::CertificateReport;
 use acm_dns_doctor_testkit::dns::{Behaviour, Internet, World};
 use common::{Lab, OTHER_HOSTS, R53_HOSTS, provider_world, relative};
+use std::fmt::Write as _;
 
 fn codes(r: &CertificateReport) -> Vec<Code> {
     assert!(r.error.is_none(), "certificate not checked: {:?}", r.error);
@@ -359,7 +360,7 @@ async fn caa_forbids_amazon() {
         .filter(|f| f.code == Code::CaaForbidsAmazon)
         .map(|f| f.domains[0].as_str())
         .collect();
-    domains.sort();
+    domains.sort_unstable();
     assert_eq!(domains, vec!["*.caa-shop.com", "caa-shop.com"]);
 }
 
@@ -440,9 +441,9 @@ async fn validation_delegated_through_a_cname_chain() {
         &format!("{} 300 CNAME {}", long_rec.name, hops[0]),
     );
     for w in hops.windows(2) {
-        central.push_str(&format!("{} 300 CNAME {}\n", w[0], w[1]));
+        let _ = writeln!(central, "{} 300 CNAME {}", w[0], w[1]);
     }
-    central.push_str(&format!("{} 300 CNAME {}\n", hops[4], long_rec.value));
+    let _ = writeln!(central, "{} 300 CNAME {}", hops[4], long_rec.value);
     net.zone(
         "central-dns.net",
         &["ns1.central-dns.net", "ns2.central-dns.net"],

@@ -7,8 +7,13 @@ use common::{Lab, OTHER_HOSTS};
 use std::process::Output;
 
 fn run(endpoint: &str, world: &World, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_acm-dns-doctor"))
-        .args(args)
+    run_as(endpoint, world, args, true)
+}
+
+/// The CLI with a clean environment; `credentials` false leaves out every credential.
+fn run_as(endpoint: &str, world: &World, args: &[&str], credentials: bool) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_acm-dns-doctor"));
+    cmd.args(args)
         .args([
             "--resolver",
             &world.resolver().to_string(),
@@ -19,13 +24,18 @@ fn run(endpoint: &str, world: &World, args: &[&str]) -> Output {
         .env_clear()
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .expect("run acm-dns-doctor")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    if credentials {
+        cmd.env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    cmd.output().expect("run acm-dns-doctor")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -100,12 +110,70 @@ async fn unknown_arn_and_unreachable_endpoint_exit_2_with_a_message() {
         .local_addr()
         .unwrap()
         .port();
-    let out = tokio::task::block_in_place(|| {
-        run(&format!("http://127.0.0.1:{port}"), &world, &["check", arn])
-    });
+    let nowhere = format!("http://127.0.0.1:{port}");
+    let out = tokio::task::block_in_place(|| run(&nowhere, &world, &["check", arn]));
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("acm:DescribeCertificate failed"), "{err}");
+    let err = stderr(&out);
+    // One line, said once, that names the service, the endpoint and the cause; not the SDK's chain.
+    let want =
+        format!("cannot reach ACM for acm:DescribeCertificate at {nowhere}: Connection refused");
+    assert!(err.contains(&want), "{err}");
+    assert_eq!(err.matches(arn).count(), 1, "{err}");
+    assert!(!err.contains("DispatchFailure"), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(arn) && !text.contains("UNKNOWN"), "{text}");
+    assert!(text.contains("1 could not be checked"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_credentials_are_named_in_one_line() {
+    let world = Internet::new().start().await.unwrap();
+    let nowhere = "http://127.0.0.1:9";
+    let arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+    let out = tokio::task::block_in_place(|| run_as(nowhere, &world, &["check", arn], false));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no AWS credentials found"), "{err}");
+    assert!(err.contains("set AWS_PROFILE"), "{err}");
+    assert!(!err.contains("detail:"), "{err}");
+    // --verbose adds the SDK's whole chain, once.
+    let out = tokio::task::block_in_place(|| run_as(nowhere, &world, &["check", arn, "-v"], false));
+    let err = stderr(&out);
+    assert_eq!(err.matches("  detail: ").count(), 1, "{err}");
+    assert!(err.contains("no AWS credentials found"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dumped_evidence_judges_the_same_without_a_world() {
+    let lab = Lab::new().await;
+    let (bad, rec) = lab.request("dump-shop.com", &["*.dump-shop.com"]).await;
+    let mut net = Internet::new();
+    net.zone(
+        "dump-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 TXT \"x\"", rec.name),
+    );
+    let world = net.start().await.unwrap();
+    let file = std::env::temp_dir().join(format!("evidence-{}.json", std::process::id()));
+    let path = file.to_str().unwrap();
+    let out = tokio::task::block_in_place(|| {
+        run(
+            &lab.moto.endpoint(),
+            &world,
+            &["check", &bad, "--format", "json", "--dump-evidence", path],
+        )
+    });
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    drop(world); // Judged again with no DNS and no AWS.
+    let evidence: Vec<acm_dns_doctor::evidence::Evidence> =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    std::fs::remove_file(&file).ok();
+    assert_eq!(evidence.len(), 1);
+    assert!(!evidence[0].records.is_empty() && !evidence[0].caa.is_empty());
+    let replayed = acm_dns_doctor::engine::judge(&evidence[0]);
+    let replayed = serde_json::to_value(&replayed).unwrap();
+    assert_eq!(replayed, live["certificates"][0]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

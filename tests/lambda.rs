@@ -2,12 +2,11 @@
 
 mod common;
 
-use acm_dns_doctor::engine;
-use acm_dns_doctor::handler::{HandlerError, State, deadline_in, handle};
+use acm_dns_doctor::handler::{HandlerError, State, handle};
 use acm_dns_doctor_testkit::dns::{Internet, World};
 use common::{Lab, OTHER_HOSTS, lambda_config, provider_world};
 use serde_json::Value;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 const SAMPLE_ARN: &str =
     "arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
@@ -49,8 +48,8 @@ async fn every_sample_event_is_handled_and_alerts_read_back() {
         let result = handle(
             &state,
             &event(f, &arn),
-            deadline_in(Duration::from_secs(60)),
-            engine::now(),
+            SystemTime::now() + Duration::from_mins(1),
+            acm_dns_doctor::time::now(),
         )
         .await;
         if f.starts_with("invalid-") {
@@ -114,8 +113,8 @@ async fn a_new_request_with_a_missing_record_is_rechecked_then_alerted_after_the
     let s = handle(
         &state,
         &event("cloudtrail-request-certificate.json", &arn),
-        deadline_in(Duration::from_secs(60)),
-        engine::now(),
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
     )
     .await
     .unwrap();
@@ -124,12 +123,12 @@ async fn a_new_request_with_a_missing_record_is_rechecked_then_alerted_after_the
     assert!(alerts.received().await.is_empty());
 
     // The re-check arrives after the grace period: the record is still missing, so now it alerts.
-    let later = engine::now() + 16 * 60;
+    let later = acm_dns_doctor::time::now() + 16 * 60;
     let recheck = serde_json::json!({"Records": [{"eventSource": "aws:sqs", "body": format!("{{\"certificate_arn\":\"{arn}\",\"attempt\":1}}")}]});
     let s = handle(
         &state,
         &recheck,
-        deadline_in(Duration::from_secs(60)),
+        SystemTime::now() + Duration::from_mins(1),
         later,
     )
     .await
@@ -150,8 +149,8 @@ async fn past_the_deadline_certificates_are_reported_not_reached() {
     let s = handle(
         &state,
         &event("scheduled-event.json", &arn),
-        deadline_in(Duration::from_millis(500)),
-        engine::now(),
+        SystemTime::now() + Duration::from_millis(500),
+        acm_dns_doctor::time::now(),
     )
     .await
     .unwrap();
@@ -175,13 +174,13 @@ async fn a_failing_publish_fails_the_invocation() {
     let r = handle(
         &state,
         &event("direct-invoke.json", &arn),
-        deadline_in(Duration::from_secs(60)),
-        engine::now(),
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
     )
     .await;
     match r {
         Err(HandlerError::PublishFailed { failed: 1, first }) => {
-            assert!(first.contains("sns:Publish"), "{first}")
+            assert!(first.contains("sns:Publish"), "{first}");
         }
         other => panic!("{other:?}"),
     }
@@ -198,13 +197,13 @@ async fn an_unknown_certificate_in_a_direct_invoke_fails_after_the_others_are_al
     let r = handle(
         &state,
         &payload,
-        deadline_in(Duration::from_secs(60)),
-        engine::now(),
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
     )
     .await;
     match r {
         Err(HandlerError::CertificatesFailed(m)) => {
-            assert!(m.contains(gone) && m.contains("not found"), "{m}")
+            assert!(m.contains(gone) && m.contains("not found"), "{m}");
         }
         other => panic!("{other:?}"),
     }
@@ -220,13 +219,45 @@ async fn a_recheck_of_a_deleted_certificate_is_not_a_failure() {
     let s = handle(
         &state,
         &event("recheck-sqs.json", SAMPLE_ARN),
-        deadline_in(Duration::from_secs(60)),
-        engine::now(),
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
     )
     .await
     .expect("a certificate deleted during its grace period fails nothing");
     assert_eq!(s.gone, vec![SAMPLE_ARN.to_owned()]);
     assert!(s.failed.is_empty());
+}
+
+#[tokio::test]
+async fn one_malformed_recheck_message_comes_back_alone() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let world = Internet::new().start().await.unwrap();
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    let good = format!("{{\"certificate_arn\":\"{SAMPLE_ARN}\",\"attempt\":1}}");
+    let batch = serde_json::json!({"Records": [
+        {"messageId": "bad-1", "eventSource": "aws:sqs", "body": "{\"certificate_arn\": 7}"},
+        {"messageId": "good-1", "eventSource": "aws:sqs", "body": good},
+    ]});
+    let s = handle(
+        &state,
+        &batch,
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
+    )
+    .await
+    .expect("a bad message does not fail the batch");
+    // The good message was processed (its certificate is gone: done); only the bad one comes back.
+    assert_eq!(s.gone, vec![SAMPLE_ARN.to_owned()]);
+    let back: Vec<&str> = s
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(back, ["bad-1"]);
+    assert_eq!(s.rejected.len(), 1);
+    let v = serde_json::to_value(&s).unwrap();
+    assert_eq!(v["batchItemFailures"][0]["itemIdentifier"], "bad-1");
 }
 
 #[tokio::test]
@@ -243,12 +274,12 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
     let reserve = config.deadline_reserve;
     let state = State::new(&lab.sdk, config);
     // Starts before the cutoff (deadline - reserve), but its DNS questions outlive the hard stop.
-    let deadline = deadline_in(reserve + Duration::from_millis(300));
+    let deadline = SystemTime::now() + reserve + Duration::from_millis(300);
     let s = handle(
         &state,
         &event("scheduler-sweep.json", &arn),
         deadline,
-        engine::now(),
+        acm_dns_doctor::time::now(),
     )
     .await
     .unwrap();
@@ -259,18 +290,26 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
         "returned after the deadline"
     );
     // An event that named the certificate fails instead, so that it is retried.
-    let deadline = deadline_in(reserve + Duration::from_millis(300));
+    let deadline = SystemTime::now() + reserve + Duration::from_millis(300);
     match handle(
         &state,
         &event("direct-invoke.json", &arn),
         deadline,
-        engine::now(),
+        acm_dns_doctor::time::now(),
     )
     .await
     {
         Err(HandlerError::CertificatesFailed(m)) => assert!(m.contains("not reached"), "{m}"),
         other => panic!("{other:?}"),
     }
+}
+
+/// True when the certificate carries the tag that remembers an alert.
+async fn alerted(lab: &Lab, arn: &str) -> bool {
+    acm_dns_doctor::aws::acm::alerted_at(&lab.acm, arn)
+        .await
+        .unwrap()
+        .is_some()
 }
 
 #[tokio::test]
@@ -282,31 +321,38 @@ async fn issuance_after_an_alert_is_announced_once() {
     let mut config = lambda_config(&alerts, &world);
     config.grace = Duration::ZERO;
     let state = State::new(&lab.sdk, config);
-    let far = || deadline_in(Duration::from_secs(60));
+    let far = || SystemTime::now() + Duration::from_mins(1);
 
     let s = handle(
         &state,
         &event("direct-invoke.json", &arn),
         far(),
-        engine::now(),
+        acm_dns_doctor::time::now(),
     )
     .await
     .unwrap();
     assert_eq!(s.alerts_published, 1);
-    let tags = lab
-        .acm
-        .list_tags_for_certificate()
-        .certificate_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .tags
-        .unwrap_or_default();
     assert!(
-        tags.iter()
-            .any(|t| t.key == acm_dns_doctor::aws::acm::ALERTED_TAG),
-        "{tags:?}"
+        alerted(&lab, &arn).await,
+        "the alert is remembered on the certificate"
     );
+
+    // ACM says it is available while the record is still broken (a renewal issued from an older
+    // validation, say): the problem is alerted again and the tag stays; no all-clear.
+    let s = handle(
+        &state,
+        &event("acm-certificate-available.json", &arn),
+        far(),
+        acm_dns_doctor::time::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.alerts_published, s.resolved_published), (1, 0));
+    assert!(
+        alerted(&lab, &arn).await,
+        "the alert is remembered on the certificate"
+    );
+    assert_eq!(alerts.received().await.len(), 2);
 
     // The record is fixed; ACM issues the certificate and says so.
     world.add_record(
@@ -318,13 +364,13 @@ async fn issuance_after_an_alert_is_announced_once() {
         &state,
         &event("acm-certificate-available.json", &arn),
         far(),
-        engine::now(),
+        acm_dns_doctor::time::now(),
     )
     .await
     .unwrap();
     assert_eq!((s.alerts_published, s.resolved_published), (0, 1));
     let got = alerts.received().await;
-    assert_eq!(got.len(), 2);
+    assert_eq!(got.len(), 1, "only the all-clear since the last read");
     let resolved = got
         .iter()
         .find(|m| m.attributes["event"]["Value"] == "resolved")
@@ -334,23 +380,14 @@ async fn issuance_after_an_alert_is_announced_once() {
         "[ACM] issued: closing-shop.com (after an alert)"
     );
     assert_eq!(resolved.document["certificate_arn"], arn.as_str());
-    let tags = lab
-        .acm
-        .list_tags_for_certificate()
-        .certificate_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .tags
-        .unwrap_or_default();
-    assert!(tags.is_empty(), "{tags:?}");
+    assert!(!alerted(&lab, &arn).await, "the alert is forgotten");
 
     // Announced once: the same event again says nothing more.
     let s = handle(
         &state,
         &event("acm-certificate-available.json", &arn),
         far(),
-        engine::now(),
+        acm_dns_doctor::time::now(),
     )
     .await
     .unwrap();

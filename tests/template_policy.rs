@@ -103,7 +103,10 @@ fn operations(src: &str) -> BTreeSet<String> {
 
 /// The IAM actions the code needs, from its SDK calls, plus [`KMS_ACTIONS`].
 fn code_actions() -> BTreeSet<String> {
-    let mut actions: BTreeSet<String> = KMS_ACTIONS.iter().map(|a| a.to_string()).collect();
+    let mut actions: BTreeSet<String> = KMS_ACTIONS
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     for (service, path) in SOURCES {
         let src = read(path);
         let ops = operations(&src);
@@ -209,9 +212,10 @@ fn template_actions() -> BTreeSet<String> {
     let mut actions = BTreeSet::new();
     for (i, (n, l)) in policies.iter().enumerate() {
         let t = l.trim().trim_start_matches("- ");
-        if t.starts_with("NotAction:") {
-            panic!("template.yaml:{n}: NotAction grants everything else: list actions instead");
-        }
+        assert!(
+            !t.starts_with("NotAction:"),
+            "template.yaml:{n}: NotAction grants everything else: list actions instead"
+        );
         if let Some(value) = t.strip_prefix("Action:") {
             // Block list only, one action per line, so that every action is seen here.
             assert!(

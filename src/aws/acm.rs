@@ -1,10 +1,14 @@
 //! ACM: one certificate's validation state; the list of pending certificates.
 
 use super::{AwsError, api_error};
-use crate::evidence::{Certificate, DomainValidation, ValidationRecord, normalize_name};
+use crate::evidence::{
+    Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalStatus,
+    ValidationMethod, ValidationRecord, ValidationStatus,
+};
+use crate::names::normalize_name;
 use aws_sdk_acm::Client;
 use aws_sdk_acm::operation::describe_certificate::DescribeCertificateError;
-use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Filters, KeyAlgorithm, Tag};
+use aws_sdk_acm::types::{CertificateDetail, Filters, KeyAlgorithm, Tag};
 
 /// Reads one certificate.
 pub async fn describe(client: &Client, arn: &str) -> Result<Certificate, AwsError> {
@@ -20,7 +24,7 @@ pub async fn describe(client: &Client, arn: &str) -> Result<Certificate, AwsErro
             Some(DescribeCertificateError::InvalidArnException(_)) => {
                 AwsError::InvalidArn(arn.to_owned())
             }
-            _ => api_error("acm:DescribeCertificate", e),
+            _ => api_error("acm:DescribeCertificate", &e),
         })?;
     let detail = out
         .certificate
@@ -28,7 +32,7 @@ pub async fn describe(client: &Client, arn: &str) -> Result<Certificate, AwsErro
     Ok(from_detail(arn, detail))
 }
 
-/// Converts ACM's answer to evidence (pure).
+/// Converts ACM's answer to evidence (pure): ACM's enumerations become ours here, once.
 pub fn from_detail(arn: &str, d: CertificateDetail) -> Certificate {
     Certificate {
         arn: d.certificate_arn.clone().unwrap_or_else(|| arn.to_owned()),
@@ -36,12 +40,12 @@ pub fn from_detail(arn: &str, d: CertificateDetail) -> Certificate {
         status: d
             .status
             .as_ref()
-            .map(|s| s.as_str().to_owned())
+            .map(|s| CertificateStatus::from(s.as_str()))
             .unwrap_or_default(),
         cert_type: d
             .r#type
             .as_ref()
-            .map(|t| t.as_str().to_owned())
+            .map(|t| CertificateType::from(t.as_str()))
             .unwrap_or_default(),
         created_at: d.created_at.map(|t| t.secs()),
         not_after: d.not_after.map(|t| t.secs()),
@@ -50,15 +54,19 @@ pub fn from_detail(arn: &str, d: CertificateDetail) -> Certificate {
         renewal_status: d
             .renewal_summary
             .as_ref()
-            .map(|r| r.renewal_status.as_str().to_owned()),
+            .map(|r| RenewalStatus::from(r.renewal_status.as_str())),
         validations: d
             .domain_validation_options
             .unwrap_or_default()
             .into_iter()
             .map(|v| DomainValidation {
                 domain: v.domain_name,
-                status: v.validation_status.map(|s| s.as_str().to_owned()),
-                method: v.validation_method.map(|m| m.as_str().to_owned()),
+                status: v
+                    .validation_status
+                    .map(|s| ValidationStatus::from(s.as_str())),
+                method: v
+                    .validation_method
+                    .map(|m| ValidationMethod::from(m.as_str())),
                 record: v.resource_record.map(|r| ValidationRecord {
                     name: normalize_name(&r.name),
                     value: normalize_name(&r.value),
@@ -77,15 +85,19 @@ pub async fn list(
         .iter()
         .map(|v| KeyAlgorithm::from(*v))
         .collect();
+    let statuses = statuses
+        .iter()
+        .map(|s| aws_sdk_acm::types::CertificateStatus::from(s.as_str()))
+        .collect();
     let mut pages = client
         .list_certificates()
-        .set_certificate_statuses(Some(statuses.to_vec()))
+        .set_certificate_statuses(Some(statuses))
         .includes(Filters::builder().set_key_types(Some(key_types)).build())
         .into_paginator()
         .send();
     let mut arns = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| api_error("acm:ListCertificates", e))?;
+        let page = page.map_err(|e| api_error("acm:ListCertificates", &e))?;
         arns.extend(
             page.certificate_summary_list
                 .unwrap_or_default()
@@ -109,14 +121,11 @@ pub async fn mark_alerted(client: &Client, arn: &str, at: &str) -> Result<(), Aw
                 .key(ALERTED_TAG)
                 .value(at)
                 .build()
-                .map_err(|e| AwsError::Api {
-                    action: "acm:AddTagsToCertificate",
-                    message: e.to_string(),
-                })?,
+                .map_err(|e| AwsError::invalid_request("acm:AddTagsToCertificate", e))?,
         )
         .send()
         .await
-        .map_err(|e| api_error("acm:AddTagsToCertificate", e))?;
+        .map_err(|e| api_error("acm:AddTagsToCertificate", &e))?;
     Ok(())
 }
 
@@ -127,7 +136,7 @@ pub async fn alerted_at(client: &Client, arn: &str) -> Result<Option<String>, Aw
         .certificate_arn(arn)
         .send()
         .await
-        .map_err(|e| api_error("acm:ListTagsForCertificate", e))?;
+        .map_err(|e| api_error("acm:ListTagsForCertificate", &e))?;
     Ok(out
         .tags
         .unwrap_or_default()
@@ -145,13 +154,10 @@ pub async fn clear_alerted(client: &Client, arn: &str) -> Result<(), AwsError> {
             Tag::builder()
                 .key(ALERTED_TAG)
                 .build()
-                .map_err(|e| AwsError::Api {
-                    action: "acm:RemoveTagsFromCertificate",
-                    message: e.to_string(),
-                })?,
+                .map_err(|e| AwsError::invalid_request("acm:RemoveTagsFromCertificate", e))?,
         )
         .send()
         .await
-        .map_err(|e| api_error("acm:RemoveTagsFromCertificate", e))?;
+        .map_err(|e| api_error("acm:RemoveTagsFromCertificate", &e))?;
     Ok(())
 }

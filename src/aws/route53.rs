@@ -2,9 +2,11 @@
 //! Read once per run and shared by every certificate of the run.
 
 use super::{AwsError, api_error};
-use crate::evidence::{RecordSet, Zone, normalize_name};
+use crate::evidence::{RecordSet, Zone};
+use crate::names::normalize_name;
 use aws_sdk_route53::Client;
 use aws_sdk_route53::types::RrType;
+use hickory_proto::rr::RecordType;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
@@ -53,7 +55,10 @@ impl Route53View {
     /// One zone's name servers and records, read once per run.
     pub async fn detail(&self, zone: &Zone) -> Result<ZoneDetail, AwsError> {
         let cell = {
-            let mut map = self.details.lock().unwrap_or_else(|p| p.into_inner());
+            let mut map = self
+                .details
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             map.entry(zone.id.clone()).or_default().clone()
         };
         cell.get_or_init(|| zone_detail(&self.client, zone))
@@ -71,12 +76,12 @@ async fn list_zones(client: &Client) -> Result<Vec<Zone>, AwsError> {
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|e| api_error("route53:ListHostedZones", e))?;
+            .map_err(|e| api_error("route53:ListHostedZones", &e))?;
         for z in page.hosted_zones {
             out.push(Zone {
                 id: z.id.trim_start_matches("/hostedzone/").to_owned(),
                 name: normalize_name(&unescape(&z.name)),
-                private: z.config.map(|c| c.private_zone).unwrap_or(false),
+                private: z.config.is_some_and(|c| c.private_zone),
                 name_servers: Vec::new(),
             });
         }
@@ -97,7 +102,7 @@ async fn zone_detail(client: &Client, zone: &Zone) -> Result<ZoneDetail, AwsErro
             .id(&zone.id)
             .send()
             .await
-            .map_err(|e| api_error("route53:GetHostedZone", e))?;
+            .map_err(|e| api_error("route53:GetHostedZone", &e))?;
         z.delegation_set
             .map(|d| d.name_servers.iter().map(|n| normalize_name(n)).collect())
             .unwrap_or_default()
@@ -118,11 +123,11 @@ async fn zone_detail(client: &Client, zone: &Zone) -> Result<ZoneDetail, AwsErro
         let page = req
             .send()
             .await
-            .map_err(|e| api_error("route53:ListResourceRecordSets", e))?;
+            .map_err(|e| api_error("route53:ListResourceRecordSets", &e))?;
         records.extend(page.resource_record_sets.into_iter().map(|s| {
             RecordSet {
                 name: normalize_name(&unescape(&s.name)),
-                rtype: s.r#type.as_str().to_owned(),
+                rtype: s.r#type.as_str().parse().unwrap_or(RecordType::Unknown(0)),
                 values: s
                     .resource_records
                     .unwrap_or_default()

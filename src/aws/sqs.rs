@@ -1,23 +1,18 @@
-//! SQS: schedule a delayed re-check of a certificate.
+//! SQS: send a message that becomes visible after a delay (the handler's re-checks).
 
 use super::{AwsError, api_error};
-use crate::trigger::Recheck;
 use aws_sdk_sqs::Client;
 
 /// SQS's largest per-message delay.
 pub const MAX_DELAY_SECS: i32 = 900;
 
-/// Sends a re-check message that becomes visible after `delay_secs` (capped at 15 minutes).
-pub async fn schedule(
+/// Sends `body` to the queue, visible after `delay_secs` (clamped to 0..=15 minutes).
+pub async fn send_delayed(
     client: &Client,
     queue_url: &str,
-    recheck: &Recheck,
+    body: &str,
     delay_secs: i32,
 ) -> Result<(), AwsError> {
-    let body = serde_json::to_string(recheck).map_err(|e| AwsError::Api {
-        action: "sqs:SendMessage",
-        message: e.to_string(),
-    })?;
     client
         .send_message()
         .queue_url(queue_url)
@@ -25,6 +20,6 @@ pub async fn schedule(
         .delay_seconds(delay_secs.clamp(0, MAX_DELAY_SECS))
         .send()
         .await
-        .map_err(|e| api_error("sqs:SendMessage", e))?;
+        .map_err(|e| api_error("sqs:SendMessage", &e))?;
     Ok(())
 }

@@ -1,11 +1,12 @@
-//! The CLI: `acm-dns-doctor check ARN...`.
+//! The CLI: `acm-dns-doctor check ARN...` and `acm-dns-doctor sweep`.
 
-use acm_dns_doctor::dns::DnsConfig;
+use acm_dns_doctor::config::DnsOptions;
 use acm_dns_doctor::engine::Doctor;
+use acm_dns_doctor::evidence::Evidence;
+use acm_dns_doctor::exit;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Why an ACM certificate is stuck in Pending validation, and the exact fix.
 #[derive(Parser, Debug)]
@@ -22,6 +23,9 @@ enum Command {
         /// Certificate ARNs.
         #[arg(required = true)]
         arns: Vec<String>,
+        /// Write the evidence gathered (a JSON array, one entry per certificate read) to FILE.
+        #[arg(long, value_name = "FILE")]
+        dump_evidence: Option<PathBuf>,
         #[command(flatten)]
         opts: Opts,
     },
@@ -37,18 +41,11 @@ struct Opts {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Recursive resolver for the public view, IP or IP:PORT (repeatable; default 1.1.1.1 and 8.8.8.8).
-    #[arg(long = "resolver", value_parser = parse_resolver)]
-    resolvers: Vec<SocketAddr>,
-    /// Port of the authoritative servers discovered through NS records.
-    #[arg(long, default_value_t = 53)]
-    dns_port: u16,
-    /// Timeout of one DNS question, milliseconds.
-    #[arg(long, default_value_t = 1500)]
-    dns_timeout_ms: u64,
-    /// Certificates checked at once.
-    #[arg(long, default_value_t = 4)]
-    max_concurrency: usize,
+    /// Show the AWS SDK's whole error chain for a certificate that could not be checked.
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    dns: DnsOptions,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -57,52 +54,61 @@ enum Format {
     Json,
 }
 
-fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
-    acm_dns_doctor::dns::parse_server(s)
-}
-
-impl Opts {
-    fn dns(&self) -> DnsConfig {
-        let mut cfg = DnsConfig::default();
-        if !self.resolvers.is_empty() {
-            cfg.resolvers = self.resolvers.clone();
-        }
-        cfg.auth_port = self.dns_port;
-        cfg.timeout = Duration::from_millis(self.dns_timeout_ms);
-        cfg
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (arns, opts) = match cli.command {
-        Command::Check { arns, opts } => (Some(arns), opts),
-        Command::Sweep { opts } => (None, opts),
+    let (arns, dump, opts) = match cli.command {
+        Command::Check {
+            arns,
+            dump_evidence,
+            opts,
+        } => (Some(arns), dump_evidence, opts),
+        Command::Sweep { opts } => (None, None, opts),
     };
     let sdk = acm_dns_doctor::aws::load_config().await;
-    let mut doctor = Doctor::new(&sdk, opts.dns());
-    doctor.max_concurrency = opts.max_concurrency;
-    let report = match arns {
-        Some(arns) => doctor.check(&arns).await,
-        None => match acm_dns_doctor::handler::sweep_report(&doctor).await {
-            Ok(r) => r,
+    let mut doctor = Doctor::new(&sdk, opts.dns.dns_config());
+    doctor.max_concurrency = opts.dns.max_concurrency.max(1);
+    let arns = match arns {
+        Some(a) => a,
+        None => match doctor.swept().await {
+            Ok(a) => a,
             Err(e) => {
                 eprintln!("error: {e}");
-                return ExitCode::from(2);
+                if opts.verbose {
+                    eprintln!("  detail: {}", e.detail());
+                }
+                return ExitCode::from(exit::NOT_CHECKED);
             }
         },
     };
+    let (report, evidence) = doctor.examine(&arns).await;
+    if let Some(path) = dump
+        && let Err(e) = write_evidence(&path, &evidence)
+    {
+        eprintln!("error: writing {}: {e}", path.display());
+        return ExitCode::from(exit::NOT_CHECKED);
+    }
     match opts.format {
         Format::Text => print!("{}", report.to_text()),
         Format::Json => println!("{}", report.to_json()),
     }
+    // Each failure once, on stderr (the text report only counts them; the JSON has them too).
     for c in report.certificates.iter().filter(|c| c.error.is_some()) {
         eprintln!(
             "error: {}: {}",
             c.certificate_arn,
             c.error.as_deref().unwrap_or_default()
         );
+        if opts.verbose
+            && let Some(d) = &c.error_detail
+        {
+            eprintln!("  detail: {d}");
+        }
     }
-    ExitCode::from(report.exit_code() as u8)
+    ExitCode::from(report.exit_code())
+}
+
+fn write_evidence(path: &PathBuf, evidence: &[Evidence]) -> std::io::Result<()> {
+    let json = serde_json::to_string_pretty(evidence).map_err(std::io::Error::other)?;
+    std::fs::write(path, json + "\n")
 }

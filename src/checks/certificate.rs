@@ -1,20 +1,13 @@
 //! Checks over the certificate as a whole.
 
-use crate::evidence::Evidence;
+use crate::evidence::{CertificateStatus, CertificateType, Evidence};
 use crate::finding::{Code, Finding};
+use crate::time::{rfc3339, words};
 
 /// ACM gives up on a DNS validation after this long.
 pub const VALIDATION_WINDOW_SECS: i64 = 72 * 3600;
 /// We warn once a request has been pending this long.
 pub const DEADLINE_WARNING_SECS: i64 = 48 * 3600;
-
-/// CA domains that must appear in a restricting CAA set for ACM to issue (ACM user guide).
-pub const AMAZON_CAA: &[&str] = &[
-    "amazon.com",
-    "amazontrust.com",
-    "awstrust.com",
-    "amazonaws.com",
-];
 
 /// Not DNS-validated (e-mail/HTTP validation, imported, private CA): nothing to check.
 pub fn not_dns_validated(ev: &Evidence) -> Option<Finding> {
@@ -22,16 +15,11 @@ pub fn not_dns_validated(ev: &Evidence) -> Option<Finding> {
     if c.is_dns_validated() {
         return None;
     }
-    let how = if c.cert_type != "AMAZON_ISSUED" {
-        format!(
-            "a {} certificate",
-            c.cert_type.to_lowercase().replace('_', " ")
-        )
-    } else {
+    let how = if c.cert_type == CertificateType::AmazonIssued {
         let methods: Vec<String> = c
             .validations
             .iter()
-            .filter_map(|v| v.method.clone())
+            .filter_map(|v| v.method.as_ref().map(std::string::ToString::to_string))
             .collect();
         format!(
             "validated by {}",
@@ -40,6 +28,11 @@ pub fn not_dns_validated(ev: &Evidence) -> Option<Finding> {
             } else {
                 methods.join("/")
             }
+        )
+    } else {
+        format!(
+            "a {} certificate",
+            c.cert_type.as_str().to_lowercase().replace('_', " ")
         )
     };
     Some(
@@ -55,7 +48,7 @@ pub fn not_dns_validated(ev: &Evidence) -> Option<Finding> {
 /// The request FAILED (CAA, domain not allowed, ...): explain the reason.
 pub fn certificate_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
     let c = &ev.certificate;
-    if c.status != "FAILED" {
+    if c.status != CertificateStatus::Failed {
         return Vec::new();
     }
     let reason = c.failure_reason.as_deref().unwrap_or("OTHER");
@@ -89,7 +82,7 @@ pub fn certificate_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
 /// ACM gave up after 72 hours: say so; the record findings below say why.
 pub fn validation_timed_out(ev: &Evidence, _now: i64) -> Vec<Finding> {
     let c = &ev.certificate;
-    if c.status != "VALIDATION_TIMED_OUT" {
+    if c.status != CertificateStatus::ValidationTimedOut {
         return Vec::new();
     }
     vec![
@@ -99,7 +92,7 @@ pub fn validation_timed_out(ev: &Evidence, _now: i64) -> Vec<Finding> {
             "Fix the record problems listed for this certificate, then request a new certificate (a timed-out request cannot be retried) and delete this one. ACM usually gives the same CNAME for the same domain in the same account: check the new request's record against what you published.",
         )
         .about(&c.domains(), None)
-        .with_evidence(c.created_at.map(|t| format!("Requested at {}", crate::report::time(t)))),
+        .with_evidence(c.created_at.map(|t| format!("Requested at {}", rfc3339(t)))),
     ]
 }
 
@@ -110,7 +103,7 @@ pub fn deadline_near(ev: &Evidence, now: i64) -> Vec<Finding> {
         return Vec::new();
     };
     let age = now - created;
-    if c.status != "PENDING_VALIDATION" || age < DEADLINE_WARNING_SECS {
+    if c.status != CertificateStatus::PendingValidation || age < DEADLINE_WARNING_SECS {
         return Vec::new();
     }
     let left = (VALIDATION_WINDOW_SECS - age).max(0);
@@ -119,20 +112,20 @@ pub fn deadline_near(ev: &Evidence, now: i64) -> Vec<Finding> {
             Code::ValidationDeadlineNear,
             format!(
                 "Pending for {}; ACM times the request out in {}.",
-                crate::report::duration(age),
-                crate::report::duration(left)
+                words(age),
+                words(left)
             ),
             "Fix the record problems listed for this certificate now; after the timeout a new request is needed.",
         )
         .about(&c.domains(), None)
-        .with_evidence([format!("Requested at {}", crate::report::time(created))]),
+        .with_evidence([format!("Requested at {}", rfc3339(created))]),
     ]
 }
 
 /// ACM has not produced the validation record yet (seconds after a request).
 pub fn resource_record_not_ready(ev: &Evidence, _now: i64) -> Vec<Finding> {
     let domains = ev.certificate.domains_without_record();
-    if domains.is_empty() || ev.certificate.status != "PENDING_VALIDATION" {
+    if domains.is_empty() || ev.certificate.status != CertificateStatus::PendingValidation {
         return Vec::new();
     }
     vec![
@@ -146,58 +139,4 @@ pub fn resource_record_not_ready(ev: &Evidence, _now: i64) -> Vec<Finding> {
         )
         .about(&domains, None),
     ]
-}
-
-/// CAA records at or above a domain forbid Amazon's CA.
-pub fn caa_forbids_amazon(ev: &Evidence, _now: i64) -> Vec<Finding> {
-    ev.caa
-        .iter()
-        .filter_map(|caa| {
-            let at = caa.found_at.as_ref()?;
-            let wildcard = caa.domain.starts_with("*.");
-            let has = |tag: &str| caa.records.iter().any(|(t, _)| t == tag);
-            let tag = if wildcard && has("issuewild") { "issuewild" } else { "issue" };
-            let values: Vec<&str> = caa.records.iter().filter(|(t, _)| t == tag).map(|(_, v)| v.as_str()).collect();
-            if values.is_empty() {
-                return None; // Only iodef or unknown tags: no restriction.
-            }
-            let allows = values.iter().any(|v| {
-                let issuer = v.trim_matches('"').split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-                AMAZON_CAA.contains(&issuer.trim_end_matches('.'))
-            });
-            if allows {
-                return None;
-            }
-            Some(
-                Finding::new(
-                    Code::CaaForbidsAmazon,
-                    format!("CAA records at {at} do not allow Amazon to issue for {}.", caa.domain),
-                    format!(
-                        "Add a CAA record at {at}: `0 {tag} \"amazon.com\"` (keep the other CAs you use), or remove the CAA records there."
-                    ),
-                )
-                .about(std::slice::from_ref(&caa.domain), None)
-                .with_evidence(caa.records.iter().map(|(t, v)| format!("{at} CAA 0 {t} {v}"))),
-            )
-        })
-        .collect()
-}
-
-/// A CAA lookup failed: ACM's CA treats that as a refusal (CAA_ERROR).
-pub fn caa_lookup_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
-    ev.caa
-        .iter()
-        .filter_map(|caa| {
-            let e = caa.error.as_ref()?;
-            Some(
-                Finding::new(
-                    Code::DnsLookupFailed,
-                    format!("The CAA lookup for {} failed; a CA that cannot read CAA records must refuse to issue (the request would fail with CAA_ERROR).", caa.domain),
-                    "Make every name server answer CAA queries (NOERROR with no records is fine): some DNS providers and CNAME targets answer CAA with SERVFAIL or not at all; if the zone is signed, check its DNSSEC.",
-                )
-                .about(std::slice::from_ref(&caa.domain), None)
-                .with_evidence([e.clone()]),
-            )
-        })
-        .collect()
 }

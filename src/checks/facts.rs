@@ -1,11 +1,10 @@
 //! Facts derived once from a record's evidence, shared by the record checks (pure).
 
-use super::similar::{is_near_miss, value_matches};
-use crate::dns::Answer;
-use crate::dns::live::doubled_name;
 use crate::evidence::{
-    RecordEvidence, RecordSet, Route53Evidence, ServerAnswer, Zone, normalize_name,
+    Answer, MAX_CHAIN, RecordEvidence, RecordSet, Route53Evidence, RrData, ServerAnswer, Zone,
 };
+use crate::names::{doubled_name, is_near_record, normalize_name, value_matches};
+use hickory_proto::rr::RecordType;
 
 /// A record set and the zone it is in.
 #[derive(Debug, Clone, Copy)]
@@ -67,14 +66,8 @@ impl<'a> Facts<'a> {
         let mut wildcard_targets: Vec<String> = auth
             .wildcard_probe
             .iter()
-            .flat_map(|a| match &a.answer {
-                Answer::Records { records, .. } => records
-                    .iter()
-                    .filter(|r| r.rtype == "CNAME")
-                    .map(|r| r.data.clone())
-                    .collect(),
-                _ => Vec::new(),
-            })
+            .flat_map(|a| a.answer.all_of(RecordType::CNAME))
+            .map(|r| r.data.text())
             .collect();
         wildcard_targets.sort();
         wildcard_targets.dedup();
@@ -98,13 +91,12 @@ impl<'a> Facts<'a> {
         let live_cnames = |answers: &'a [ServerAnswer]| -> Vec<(&'a str, String)> {
             answers
                 .iter()
-                .flat_map(|a| match &a.answer {
-                    Answer::Records { records, .. } => records
-                        .iter()
-                        .filter(|r| r.rtype == "CNAME" && !wildcard.contains(&r.data))
-                        .map(|r| (a.server.as_str(), r.data.clone()))
-                        .collect(),
-                    _ => Vec::new(),
+                .flat_map(|a| {
+                    a.answer
+                        .all_of(RecordType::CNAME)
+                        .map(|r| r.data.text())
+                        .filter(|t| !wildcard.contains(t))
+                        .map(|t| (a.server.as_str(), t))
                 })
                 .collect()
         };
@@ -118,7 +110,7 @@ impl<'a> Facts<'a> {
                 .iter()
                 .flat_map(|a| {
                     a.answer
-                        .values(name, "TXT")
+                        .values(name, RecordType::TXT)
                         .into_iter()
                         .map(move |v| (a.server.as_str(), v))
                 })
@@ -143,7 +135,9 @@ impl<'a> Facts<'a> {
                             facts.r53_exact.push(placed);
                         } else if n == doubled {
                             facts.r53_doubled.push(placed);
-                        } else if set.rtype == "CNAME" && is_near(set, name, value) {
+                        } else if set.rtype == RecordType::CNAME
+                            && is_near_record(&set.name, &set.values, name, value)
+                        {
                             facts.r53_near.push(placed);
                         }
                     }
@@ -204,7 +198,8 @@ impl<'a> Facts<'a> {
     pub fn value_as_other_type(&self) -> bool {
         self.txt.iter().any(|(_, v)| self.looks_like_value(v))
             || self.r53_exact.iter().any(|p| {
-                p.set.rtype != "CNAME" && p.set.values.iter().any(|v| self.looks_like_value(v))
+                p.set.rtype != RecordType::CNAME
+                    && p.set.values.iter().any(|v| self.looks_like_value(v))
             })
     }
 
@@ -212,7 +207,7 @@ impl<'a> Facts<'a> {
     pub fn r53_cnames(&self, private: bool) -> Vec<Placed<'a>> {
         self.r53_exact
             .iter()
-            .filter(|p| p.set.rtype == "CNAME" && p.zone.private == private)
+            .filter(|p| p.set.rtype == RecordType::CNAME && p.zone.private == private)
             .copied()
             .collect()
     }
@@ -229,23 +224,20 @@ pub fn chain_reaches<'c>(
         c.first().map(String::as_str) == Some(target)
             && c.iter()
                 .position(|t| value_matches(t, value))
-                .is_some_and(|k| k < crate::dns::live::MAX_CHAIN)
+                .is_some_and(|k| k < MAX_CHAIN)
     })
-}
-
-/// True when a Route 53 CNAME looks like a mistyped copy of the validation record.
-pub fn is_near(set: &RecordSet, name: &str, value: &str) -> bool {
-    is_near_miss(&set.name, name) || set.values.iter().any(|v| value_matches(v, value))
 }
 
 fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str, wildcard: &[String]) -> Seen<'a> {
     match answer {
-        Answer::Records { records, .. } => {
+        Answer::Records { .. } => {
             // A wildcard's answer for a name that does not exist is not a record at the name.
-            let cnames: Vec<&'a str> = records
-                .iter()
-                .filter(|r| r.rtype == "CNAME" && r.name == name)
-                .map(|r| r.data.as_str())
+            let cnames: Vec<&'a str> = answer
+                .records_of(name, RecordType::CNAME)
+                .filter_map(|r| match &r.data {
+                    RrData::Name(n) => Some(n.as_str()),
+                    _ => None,
+                })
                 .filter(|d| value_matches(d, value) || !wildcard.iter().any(|w| w == d))
                 .collect();
             match cnames.first() {

@@ -1,20 +1,24 @@
-//! The checks: pure functions from evidence to findings. This file lists them all.
+//! The checks: pure functions from evidence to findings. `CHECKS` lists them all.
 //!
-//! Each check is a small function with a one-line doc comment. A check that finds nothing returns
-//! nothing; a finding is data, never an error.
+//! Each check is a small function with a one-line doc comment, and declares the codes it may emit
+//! (a test fails when one emits another). A check that finds nothing returns nothing; a finding is
+//! data, never an error.
 
+mod caa;
 mod certificate;
-pub use certificate::{DEADLINE_WARNING_SECS, VALIDATION_WINDOW_SECS};
 pub mod facts;
-mod record;
-pub mod similar;
+mod name;
+mod placement;
+mod propagation;
+mod text;
+mod value;
+mod verdict;
 
-use crate::evidence::{Certificate, Evidence, RecordEvidence};
-use crate::finding::Finding;
+pub use certificate::{DEADLINE_WARNING_SECS, VALIDATION_WINDOW_SECS};
+
+use crate::evidence::{Certificate, CertificateStatus, Evidence, RecordEvidence};
+use crate::finding::{Code, Finding};
 use facts::Facts;
-
-/// A check over the whole certificate.
-pub type CertificateCheck = fn(&Evidence, i64) -> Vec<Finding>;
 
 /// Everything a record check may look at.
 pub struct RecordContext<'a> {
@@ -26,65 +30,125 @@ pub struct RecordContext<'a> {
     pub facts: Facts<'a>,
 }
 
-/// A check over one validation record.
-pub type RecordCheck = fn(&RecordContext) -> Option<Finding>;
+/// How a check runs, and over what.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// Decides whether there is anything to check at all; when it speaks, nothing else runs.
+    Gate(fn(&Evidence) -> Option<Finding>),
+    /// Over the whole certificate; `i64` is now, seconds since the epoch.
+    Certificate(fn(&Evidence, i64) -> Vec<Finding>),
+    /// Over one validation record.
+    Record(fn(&RecordContext) -> Option<Finding>),
+    /// Over one validation record, after the record checks, given what they found.
+    Final(fn(&RecordContext, &[Finding]) -> Option<Finding>),
+}
 
-/// Certificate-level checks, in report order.
-pub const CERTIFICATE_CHECKS: &[(&str, CertificateCheck)] = &[
-    ("certificate_failed", certificate::certificate_failed),
-    ("validation_timed_out", certificate::validation_timed_out),
-    ("deadline_near", certificate::deadline_near),
-    (
-        "resource_record_not_ready",
-        certificate::resource_record_not_ready,
-    ),
-    ("caa_forbids_amazon", certificate::caa_forbids_amazon),
-    ("caa_lookup_failed", certificate::caa_lookup_failed),
-];
+/// One check: a stable id, the codes it may emit, and the function.
+#[derive(Clone, Copy)]
+pub struct Check {
+    /// Stable identifier (snake_case).
+    pub id: &'static str,
+    /// Every code this check may emit.
+    pub emits: &'static [Code],
+    /// The function.
+    pub run: Run,
+}
 
-/// Record-level checks, in report order.
-pub const RECORD_CHECKS: &[(&str, RecordCheck)] = &[
-    ("private_zone_only", record::private_zone_only),
-    ("undelegated_zone", record::undelegated_zone),
-    ("doubled_domain", record::doubled_domain),
-    ("name_mismatch", record::name_mismatch),
-    ("value_mismatch", record::value_mismatch),
-    ("wrong_record_type", record::wrong_record_type),
-    ("cname_and_txt_conflict", record::cname_and_txt_conflict),
-    (
-        "authoritative_inconsistent",
-        record::authoritative_inconsistent,
-    ),
-    ("not_propagated", record::not_propagated),
-    ("lookup_failed", record::lookup_failed),
-    ("record_missing", record::record_missing),
-    ("route53_unavailable", record::route53_unavailable),
-    ("record_ok", record::record_ok),
+const fn check(id: &'static str, emits: &'static [Code], run: Run) -> Check {
+    Check { id, emits, run }
+}
+
+use Code::{
+    AuthoritativeInconsistent, CaaForbidsAmazon, CertificateFailed, CnameAndTxtConflict,
+    DnsLookupFailed, DoubledDomain, NameMismatch, NotDnsValidated, RecordInPrivateZoneOnly,
+    RecordInUndelegatedZone, RecordMissing, RecordNotPropagated, RecordOk, ResourceRecordNotReady,
+    Route53Unavailable, ValidationDeadlineNear, ValidationTimedOut, ValueMismatch, WrongRecordType,
+};
+use Run::{Certificate as Cert, Final, Gate, Record};
+
+/// Every check, in report order.
+#[rustfmt::skip]
+pub const CHECKS: &[Check] = &[
+    check("not_dns_validated", &[NotDnsValidated], Gate(certificate::not_dns_validated)),
+    check("certificate_failed", &[CertificateFailed], Cert(certificate::certificate_failed)),
+    check("validation_timed_out", &[ValidationTimedOut], Cert(certificate::validation_timed_out)),
+    check("deadline_near", &[ValidationDeadlineNear], Cert(certificate::deadline_near)),
+    check("resource_record_not_ready", &[ResourceRecordNotReady], Cert(certificate::resource_record_not_ready)),
+    check("caa_forbids_amazon", &[CaaForbidsAmazon], Cert(caa::caa_forbids_amazon)),
+    check("caa_lookup_failed", &[DnsLookupFailed], Cert(caa::caa_lookup_failed)),
+    check("private_zone_only", &[RecordInPrivateZoneOnly], Record(placement::private_zone_only)),
+    check("undelegated_zone", &[RecordInUndelegatedZone, RecordNotPropagated], Record(placement::undelegated_zone)),
+    check("doubled_domain", &[DoubledDomain], Record(name::doubled_domain)),
+    check("name_mismatch", &[NameMismatch], Record(name::name_mismatch)),
+    check("value_mismatch", &[ValueMismatch], Record(value::value_mismatch)),
+    check("wrong_record_type", &[WrongRecordType], Record(value::wrong_record_type)),
+    check("cname_and_txt_conflict", &[CnameAndTxtConflict], Record(value::cname_and_txt_conflict)),
+    check("authoritative_inconsistent", &[AuthoritativeInconsistent], Record(propagation::authoritative_inconsistent)),
+    check("not_propagated", &[RecordNotPropagated], Record(propagation::not_propagated)),
+    check("lookup_failed", &[DnsLookupFailed], Record(verdict::lookup_failed)),
+    check("route53_unavailable", &[Route53Unavailable], Record(verdict::route53_unavailable)),
+    check("record_ok", &[RecordOk], Record(verdict::record_ok)),
+    check("record_missing", &[RecordMissing], Final(verdict::record_missing)),
 ];
 
 /// Statuses whose validation records matter (pending issuance, renewal of an issued one, or the post-mortem).
-const RECORDS_MATTER: &[&str] = &["PENDING_VALIDATION", "ISSUED", "VALIDATION_TIMED_OUT"];
+fn records_matter(status: &CertificateStatus) -> bool {
+    matches!(
+        status,
+        CertificateStatus::PendingValidation
+            | CertificateStatus::Issued
+            | CertificateStatus::ValidationTimedOut
+    )
+}
 
-/// Runs every check over one certificate's evidence; `now` is seconds since the epoch.
-pub fn run(ev: &Evidence, now: i64) -> Vec<Finding> {
-    if let Some(f) = certificate::not_dns_validated(ev) {
-        return vec![f];
+/// Runs `checks` over one certificate's evidence; `now` is seconds since the epoch.
+pub fn run_checks(checks: &[Check], ev: &Evidence, now: i64) -> Vec<Finding> {
+    for c in checks {
+        if let Run::Gate(gate) = c.run
+            && let Some(f) = gate(ev)
+        {
+            return vec![f];
+        }
     }
-    let mut out: Vec<Finding> = CERTIFICATE_CHECKS
+    let mut out: Vec<Finding> = checks
         .iter()
-        .flat_map(|(_, check)| check(ev, now))
+        .filter_map(|c| match c.run {
+            Run::Certificate(f) => Some(f(ev, now)),
+            _ => None,
+        })
+        .flatten()
         .collect();
-    if RECORDS_MATTER.contains(&ev.certificate.status.as_str()) {
+    if records_matter(&ev.certificate.status) {
         for rec in &ev.records {
             let ctx = RecordContext {
                 cert: &ev.certificate,
                 ev: rec,
                 facts: Facts::of(rec),
             };
-            out.extend(RECORD_CHECKS.iter().filter_map(|(_, check)| check(&ctx)));
+            let mut found: Vec<Finding> = checks
+                .iter()
+                .filter_map(|c| match c.run {
+                    Run::Record(f) => f(&ctx),
+                    _ => None,
+                })
+                .collect();
+            let last: Vec<Finding> = checks
+                .iter()
+                .filter_map(|c| match c.run {
+                    Run::Final(f) => f(&ctx, &found),
+                    _ => None,
+                })
+                .collect();
+            found.extend(last);
+            out.extend(found);
         }
     }
     out
+}
+
+/// Runs every check over one certificate's evidence; `now` is seconds since the epoch.
+pub fn run(ev: &Evidence, now: i64) -> Vec<Finding> {
+    run_checks(CHECKS, ev, now)
 }
 
 #[cfg(test)]

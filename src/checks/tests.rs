@@ -1,7 +1,6 @@
 //! Table-driven tests of the checks over hand-built evidence (no network).
 
-use super::run;
-use crate::dns::{Answer, Rr};
+use super::{CHECKS, run, run_checks};
 use crate::evidence::*;
 use crate::finding::{Code, Finding};
 
@@ -10,14 +9,26 @@ const VALUE: &str = "_def.xyzxyzxyzx.acm-validations.aws.";
 const NOW: i64 = 1_800_000_000;
 
 fn records(name: &str, rtype: &str, data: &str) -> Answer {
+    let data = match rtype {
+        "TXT" => RrData::Text(data.into()),
+        "CNAME" => RrData::Name(data.into()),
+        other => panic!("no helper for {other} data"),
+    };
     Answer::Records {
         records: vec![Rr {
             name: name.into(),
-            rtype: rtype.into(),
+            rtype: rtype.parse().unwrap(),
             ttl: 300,
-            data: data.into(),
+            data,
         }],
         authoritative: true,
+    }
+}
+fn caa(tag: &str, value: &str) -> CaaRecord {
+    CaaRecord {
+        critical: false,
+        tag: tag.into(),
+        value: value.into(),
     }
 }
 fn cname(v: &str) -> Answer {
@@ -52,7 +63,7 @@ fn zone(id: &str, name: &str, private: bool, ns: &[&str], sets: Vec<RecordSet>) 
             id: id.into(),
             name: name.into(),
             private,
-            name_servers: ns.iter().map(|s| s.to_string()).collect(),
+            name_servers: ns.iter().map(std::string::ToString::to_string).collect(),
         },
         records: sets,
     }
@@ -60,7 +71,7 @@ fn zone(id: &str, name: &str, private: bool, ns: &[&str], sets: Vec<RecordSet>) 
 fn set(name: &str, rtype: &str, v: &str) -> RecordSet {
     RecordSet {
         name: name.into(),
-        rtype: rtype.into(),
+        rtype: rtype.parse().unwrap(),
         values: vec![v.into()],
     }
 }
@@ -98,7 +109,10 @@ fn base() -> Evidence {
                 recursive: vec![sa("192.0.2.53:53", nx())],
                 authoritative: Authoritative {
                     apex: Some("example.com.".into()),
-                    name_servers: LIVE_NS.iter().map(|s| s.to_string()).collect(),
+                    name_servers: LIVE_NS
+                        .iter()
+                        .map(std::string::ToString::to_string)
+                        .collect(),
                     negative_ttl: Some(300),
                     ns_ttl: Some(3600),
                     parent_name_servers: vec![],
@@ -166,7 +180,7 @@ const CASES: &[Case] = &[
                     &[],
                     vec![set(NAME, "CNAME", VALUE)],
                 )],
-            )
+            );
         },
         expect: &[Code::RecordInPrivateZoneOnly],
     },
@@ -182,15 +196,17 @@ const CASES: &[Case] = &[
                     R53_NS,
                     vec![set(NAME, "CNAME", VALUE)],
                 )],
-            )
+            );
         },
         expect: &[Code::RecordInUndelegatedZone],
     },
     Case {
         name: "moving to Route 53: the parent delegates to the zone, resolvers still cache the old NS",
         setup: |ev| {
-            live(ev).authoritative.parent_name_servers =
-                R53_NS.iter().map(|s| s.to_string()).collect();
+            live(ev).authoritative.parent_name_servers = R53_NS
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect();
             r53(
                 ev,
                 vec![zone(
@@ -228,7 +244,10 @@ const CASES: &[Case] = &[
     Case {
         name: "record in the live Route 53 zone, not served yet (not called undelegated)",
         setup: |ev| {
-            live(ev).authoritative.name_servers = R53_NS.iter().map(|s| s.to_string()).collect();
+            live(ev).authoritative.name_servers = R53_NS
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect();
             r53(
                 ev,
                 vec![zone(
@@ -254,7 +273,10 @@ const CASES: &[Case] = &[
     Case {
         name: "name mismatch in Route 53",
         setup: |ev| {
-            live(ev).authoritative.name_servers = R53_NS.iter().map(|s| s.to_string()).collect();
+            live(ev).authoritative.name_servers = R53_NS
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect();
             r53(
                 ev,
                 vec![zone(
@@ -271,7 +293,7 @@ const CASES: &[Case] = &[
     Case {
         name: "name without underscore, live",
         setup: |ev| {
-            live(ev).authoritative.bare_cname = both(records("abc.example.com.", "CNAME", VALUE))
+            live(ev).authoritative.bare_cname = both(records("abc.example.com.", "CNAME", VALUE));
         },
         expect: &[Code::NameMismatch],
     },
@@ -279,7 +301,7 @@ const CASES: &[Case] = &[
         name: "doubled domain",
         setup: |ev| {
             live(ev).authoritative.doubled_cname =
-                both(records("_abc.example.com.example.com.", "CNAME", VALUE))
+                both(records("_abc.example.com.example.com.", "CNAME", VALUE));
         },
         expect: &[Code::DoubledDomain],
     },
@@ -391,7 +413,7 @@ const CASES: &[Case] = &[
             ev.caa = vec![Caa {
                 domain: "example.com".into(),
                 found_at: Some("example.com.".into()),
-                records: vec![("issue".into(), "letsencrypt.org".into())],
+                records: vec![caa("issue", "letsencrypt.org")],
                 error: None,
             }];
         },
@@ -405,19 +427,13 @@ const CASES: &[Case] = &[
                 Caa {
                     domain: "example.com".into(),
                     found_at: Some("example.com.".into()),
-                    records: vec![
-                        ("issue".into(), "amazon.com".into()),
-                        ("issuewild".into(), ";".into()),
-                    ],
+                    records: vec![caa("issue", "amazon.com"), caa("issuewild", ";")],
                     error: None,
                 },
                 Caa {
                     domain: "*.example.com".into(),
                     found_at: Some("example.com.".into()),
-                    records: vec![
-                        ("issue".into(), "amazon.com".into()),
-                        ("issuewild".into(), ";".into()),
-                    ],
+                    records: vec![caa("issue", "amazon.com"), caa("issuewild", ";")],
                     error: None,
                 },
             ];
@@ -604,12 +620,45 @@ fn every_case_yields_exactly_its_codes() {
 }
 
 #[test]
+fn every_check_emits_only_the_codes_it_declares() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let mut ev = base();
+        (case.setup)(&mut ev);
+        for check in CHECKS {
+            for f in run_checks(std::slice::from_ref(check), &ev, NOW) {
+                if !check.emits.contains(&f.code) {
+                    failures.push(format!("{}: {} emitted {}", case.name, check.id, f.code));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn the_catalogue_declares_every_code_once_per_id() {
+    let mut ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), CHECKS.len(), "check ids repeat");
+    for code in Code::ALL {
+        assert!(
+            CHECKS.iter().any(|c| c.emits.contains(code)),
+            "no check declares {code}"
+        );
+    }
+}
+
+#[test]
 fn a_judged_record_is_never_silent() {
     // Whatever the evidence, a record of a pending certificate gets at least one finding.
     for case in CASES {
         let mut ev = base();
         (case.setup)(&mut ev);
-        if ev.certificate.status != "PENDING_VALIDATION" || !ev.certificate.is_dns_validated() {
+        if ev.certificate.status != CertificateStatus::PendingValidation
+            || !ev.certificate.is_dns_validated()
+        {
             continue;
         }
         for rec in &ev.records {
@@ -676,7 +725,10 @@ fn remedies_name_the_place_and_the_exact_record() {
     assert!(f.summary.contains("ns1.example.net"), "{}", f.summary);
 
     let mut ev = base();
-    live(&mut ev).authoritative.name_servers = R53_NS.iter().map(|s| s.to_string()).collect();
+    live(&mut ev).authoritative.name_servers = R53_NS
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     r53(
         &mut ev,
         vec![zone("ZLIVE", "example.com.", false, R53_NS, vec![])],

@@ -1,10 +1,13 @@
 //! The public view of a validation record: recursive resolvers, then each authoritative server.
 
-use super::{Answer, Dns};
-use crate::evidence::{Authoritative, Caa, Live, ServerAnswer, normalize_name};
+use super::Dns;
+use crate::evidence::{Answer, Authoritative, Caa, Live, MAX_CHAIN, RrData, ServerAnswer};
+use crate::names::{
+    bare_name, caa_base, doubled_name, is_within, normalize_name, parent, value_matches,
+};
 use futures::future::join_all;
 use hickory_proto::rr::RecordType;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// At most this many authoritative addresses are asked (a hostile NS set cannot fan us out).
 const MAX_AUTH_ADDRESSES: usize = 16;
@@ -24,8 +27,8 @@ pub async fn gather(dns: &Dns, name: &str, value: &str) -> Live {
         .cname
         .iter()
         .chain(recursive.iter())
-        .flat_map(|a| a.answer.values(name, "CNAME"))
-        .filter(|t| !crate::checks::similar::value_matches(t, value))
+        .flat_map(|a| a.answer.values(name, RecordType::CNAME))
+        .filter(|t| !value_matches(t, value))
         .collect();
     starts.sort();
     starts.dedup();
@@ -38,9 +41,6 @@ pub async fn gather(dns: &Dns, name: &str, value: &str) -> Live {
     }
 }
 
-/// ACM follows at most this many chained CNAMEs; we look one further to say so.
-pub const MAX_CHAIN: usize = 5;
-
 /// `start` and the CNAME targets that follow it, one question at a time (validating, like ACM).
 async fn chain(dns: &Dns, start: String) -> Vec<String> {
     let mut out = vec![start];
@@ -49,7 +49,7 @@ async fn chain(dns: &Dns, start: String) -> Vec<String> {
         let next = dns
             .resolve_with(&current, RecordType::CNAME, super::wire::Flags::Recursive)
             .await
-            .values(&current, "CNAME");
+            .values(&current, RecordType::CNAME);
         match next.into_iter().next() {
             Some(n) if !out.contains(&n) => out.push(n),
             _ => break,
@@ -71,7 +71,7 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
     auth.apex = Some(apex.clone());
     auth.negative_ttl = negative_ttl;
     let ns = dns.resolve(&apex, RecordType::NS).await;
-    let mut names = ns.values(&apex, "NS");
+    let mut names = ns.values(&apex, RecordType::NS);
     names.sort();
     names.dedup();
     if names.is_empty() {
@@ -79,14 +79,7 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
         return auth;
     }
     auth.name_servers = names.clone();
-    auth.ns_ttl = match &ns {
-        Answer::Records { records, .. } => records
-            .iter()
-            .filter(|r| r.rtype == "NS")
-            .map(|r| r.ttl)
-            .min(),
-        _ => None,
-    };
+    auth.ns_ttl = ns.all_of(RecordType::NS).map(|r| r.ttl).min();
     auth.parent_name_servers = parent_delegation(dns, &apex).await.unwrap_or_default();
     // A hostile NS set must not fan us out: resolve at most this many names.
     names.truncate(MAX_NS_NAMES);
@@ -155,22 +148,24 @@ async fn parent_delegation(dns: &Dns, apex: &str) -> Option<Vec<String>> {
     let mut names = dns
         .resolve(&parent_apex, RecordType::NS)
         .await
-        .values(&parent_apex, "NS");
+        .values(&parent_apex, RecordType::NS);
     names.truncate(3);
     let (servers, _) = addresses(dns, &names).await;
     for (_, addr) in servers {
-        let mut ns = match dns
+        let answer = dns
             .ask(
                 addr,
                 apex,
                 RecordType::NS,
                 super::wire::Flags::Authoritative,
             )
-            .await
-        {
-            Answer::Referral { name_servers } => name_servers,
-            // A server for both zones answers from the child: no separate delegation to compare.
-            _ => continue,
+            .await;
+        // A server for both zones answers from the child: no separate delegation to compare.
+        let Answer::Referral {
+            name_servers: mut ns,
+        } = answer
+        else {
+            continue;
         };
         ns.sort();
         ns.dedup();
@@ -209,19 +204,17 @@ enum Step {
 
 fn step(candidate: &str, answer: &Answer) -> Step {
     match answer {
-        Answer::Records { records, .. } => {
-            if let Some(soa) = records
-                .iter()
-                .find(|r| r.rtype == "SOA" && r.name == candidate)
-            {
-                let minimum = soa
-                    .data
-                    .split_whitespace()
-                    .nth(6)
-                    .and_then(|m| m.parse::<u32>().ok());
-                return Step::Apex(candidate.to_owned(), minimum.map(|m| m.min(soa.ttl)));
+        Answer::Records { .. } => {
+            let soa = answer
+                .records_of(candidate, RecordType::SOA)
+                .find_map(|r| match &r.data {
+                    RrData::Soa(soa) => Some(soa.minimum.min(r.ttl)),
+                    _ => None,
+                });
+            match soa {
+                Some(negative_ttl) => Step::Apex(candidate.to_owned(), Some(negative_ttl)),
+                None => Step::Up,
             }
-            Step::Up
         }
         Answer::NoData {
             negative_ttl,
@@ -250,13 +243,11 @@ async fn addresses(dns: &Dns, names: &[String]) -> (Vec<(String, SocketAddr)>, V
     let mut unresolved = Vec::new();
     for (n, a) in answers {
         let before = out.len();
-        if let Answer::Records { records, .. } = a {
-            for r in records.iter().filter(|r| r.rtype == "A") {
-                if let Ok(ip) = r.data.parse::<IpAddr>() {
-                    let addr = SocketAddr::new(ip, dns.config.auth_port);
-                    if !out.iter().any(|(_, x)| *x == addr) {
-                        out.push((format!("{} ({ip})", n.trim_end_matches('.')), addr));
-                    }
+        for r in a.all_of(RecordType::A) {
+            if let RrData::Address(ip) = r.data {
+                let addr = SocketAddr::new(ip, dns.config.auth_port);
+                if !out.iter().any(|(_, x)| *x == addr) {
+                    out.push((format!("{} ({ip})", n.trim_end_matches('.')), addr));
                 }
             }
         }
@@ -270,7 +261,7 @@ async fn addresses(dns: &Dns, names: &[String]) -> (Vec<(String, SocketAddr)>, V
 
 /// CAA governing `domain` (RFC 8659): the first non-empty CAA set climbing from the domain to its TLD.
 pub async fn caa(dns: &Dns, domain: &str) -> Caa {
-    let base = normalize_name(domain.trim_start_matches("*."));
+    let base = caa_base(domain);
     let mut result = Caa {
         domain: domain.to_owned(),
         found_at: None,
@@ -287,13 +278,12 @@ pub async fn caa(dns: &Dns, domain: &str) -> Caa {
             .resolve_with(&name, RecordType::CAA, super::wire::Flags::Recursive)
             .await;
         match &answer {
-            Answer::Records { records, .. } => {
-                let set: Vec<(String, String)> = records
-                    .iter()
-                    .filter(|r| r.rtype == "CAA")
-                    .filter_map(|r| {
-                        let (tag, value) = r.data.split_once(' ')?;
-                        Some((tag.to_ascii_lowercase(), value.to_owned()))
+            Answer::Records { .. } => {
+                let set: Vec<_> = answer
+                    .all_of(RecordType::CAA)
+                    .filter_map(|r| match &r.data {
+                        RrData::Caa(c) => Some(c.clone()),
+                        _ => None,
                     })
                     .collect();
                 if !set.is_empty() {
@@ -313,11 +303,6 @@ pub async fn caa(dns: &Dns, domain: &str) -> Caa {
     result
 }
 
-/// `name` with the zone apex appended, as a provider that appends the apex would store it.
-pub fn doubled_name(name: &str, apex: &str) -> String {
-    format!("{}.{}", name.trim_end_matches('.'), normalize_name(apex))
-}
-
 /// A sibling of `name` that no one would create: `_acm-dns-doctor-probe-<random>.<parent of name>`.
 pub fn probe_name(name: &str) -> String {
     let parent = parent(name).unwrap_or_else(|| ".".into());
@@ -328,57 +313,21 @@ pub fn probe_name(name: &str) -> String {
     )
 }
 
-/// `name` without the leading underscore of its first label, if it has one.
-pub fn bare_name(name: &str) -> Option<String> {
-    name.strip_prefix('_').map(normalize_name)
-}
-
-/// The parent of an absolute name (`None` for the root).
-pub fn parent(name: &str) -> Option<String> {
-    let n = name.trim_end_matches('.');
-    if n.is_empty() {
-        return None;
-    }
-    Some(match n.split_once('.') {
-        Some((_, rest)) => format!("{rest}."),
-        None => ".".to_owned(),
-    })
-}
-
-/// True when `name` is `zone` or below it.
-pub fn is_within(name: &str, zone: &str) -> bool {
-    let name = normalize_name(name);
-    let zone = normalize_name(zone);
-    zone == "." || name == zone || name.ends_with(&format!(".{zone}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::Rr;
-
-    #[test]
-    fn names() {
-        assert_eq!(
-            doubled_name("_a.example.com.", "example.com."),
-            "_a.example.com.example.com."
-        );
-        assert_eq!(bare_name("_a.example.com."), Some("a.example.com.".into()));
-        assert_eq!(bare_name("a.example.com."), None);
-        assert_eq!(parent("a.example.com."), Some("example.com.".into()));
-        assert_eq!(parent("com."), Some(".".into()));
-        assert_eq!(parent("."), None);
-        assert!(is_within("_x.example.com.", "example.com."));
-        assert!(!is_within("_x.badexample.com.", "example.com."));
-        assert!(is_within("x.", "."));
-    }
+    use crate::evidence::{Rr, Soa};
 
     fn soa_rr(owner: &str) -> Rr {
         Rr {
             name: owner.into(),
-            rtype: "SOA".into(),
+            rtype: RecordType::SOA,
             ttl: 3600,
-            data: "ns1.x. h.x. 1 7200 900 1209600 300".into(),
+            data: RrData::Soa(Soa {
+                mname: "ns1.x.".into(),
+                serial: 1,
+                minimum: 300,
+            }),
         }
     }
 
@@ -387,9 +336,9 @@ mod tests {
         let cname = Answer::Records {
             records: vec![Rr {
                 name: "www.example.com.".into(),
-                rtype: "CNAME".into(),
+                rtype: RecordType::CNAME,
                 ttl: 60,
-                data: "cdn.example.net.".into(),
+                data: RrData::Name("cdn.example.net.".into()),
             }],
             authoritative: false,
         };

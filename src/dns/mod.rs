@@ -2,111 +2,16 @@
 //!
 //! `wire` builds and classifies messages without sockets; `transport` moves bytes over UDP/TCP;
 //! `live` gathers the public view of a validation record. No resolver here ever reads the machine's
-//! resolv.conf: every server asked is one the caller named.
+//! resolv.conf: every server asked is one the caller named. Answers are `evidence` types.
 
 pub mod live;
 pub mod transport;
 pub mod wire;
 
-use crate::evidence::ServerAnswer;
+use crate::evidence::{Answer, ServerAnswer};
 use hickory_proto::rr::RecordType;
-use serde::Serialize;
 use std::net::SocketAddr;
 use std::time::Duration;
-
-/// One resource record, as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rr {
-    /// Owner name, lowercase, absolute.
-    pub name: String,
-    /// Type mnemonic (`CNAME`, `TXT`, ...).
-    pub rtype: String,
-    /// Time to live, seconds.
-    pub ttl: u32,
-    /// The data as text: a lowercase absolute name for CNAME/NS, the joined strings for TXT.
-    pub data: String,
-}
-
-/// What a server said to one question, classified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Answer {
-    /// NOERROR with records in the answer section.
-    Records {
-        /// The answer section.
-        records: Vec<Rr>,
-        /// The AA flag.
-        authoritative: bool,
-    },
-    /// NOERROR, the name exists but has no data of that type.
-    NoData {
-        /// From the SOA in the authority section: how long resolvers may cache this.
-        negative_ttl: Option<u32>,
-        /// The SOA's owner: the zone apex that answered.
-        soa_owner: Option<String>,
-    },
-    /// NXDOMAIN: the name does not exist.
-    NxDomain {
-        /// From the SOA in the authority section.
-        negative_ttl: Option<u32>,
-        /// The SOA's owner.
-        soa_owner: Option<String>,
-    },
-    /// Not authoritative: a referral elsewhere (from a server we expected to be authoritative: a lame delegation).
-    Referral {
-        /// The NS names in the authority section.
-        name_servers: Vec<String>,
-    },
-    /// No usable answer: SERVFAIL, REFUSED, timeout, malformed reply.
-    Failed {
-        /// Why, in a few words.
-        reason: String,
-    },
-}
-
-impl Answer {
-    /// The data of the records of `rtype` owned by `owner` (absolute, lowercase).
-    pub fn values(&self, owner: &str, rtype: &str) -> Vec<String> {
-        match self {
-            Answer::Records { records, .. } => records
-                .iter()
-                .filter(|r| r.name == owner && r.rtype == rtype)
-                .map(|r| r.data.clone())
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// True when the server answered, whatever it said (not a failure or a referral).
-    pub fn is_definite(&self) -> bool {
-        matches!(
-            self,
-            Answer::Records { .. } | Answer::NoData { .. } | Answer::NxDomain { .. }
-        )
-    }
-
-    /// True for NXDOMAIN or NODATA.
-    pub fn is_negative(&self) -> bool {
-        matches!(self, Answer::NoData { .. } | Answer::NxDomain { .. })
-    }
-
-    /// A short description for evidence lines.
-    pub fn describe(&self) -> String {
-        match self {
-            Answer::Records { records, .. } => records
-                .iter()
-                .map(|r| format!("{} {} {}", r.name, r.rtype, r.data))
-                .collect::<Vec<_>>()
-                .join("; "),
-            Answer::NoData { .. } => "no data (NOERROR, empty answer)".into(),
-            Answer::NxDomain { .. } => "NXDOMAIN (name does not exist)".into(),
-            Answer::Referral { name_servers } => {
-                format!("not authoritative: referral to {}", name_servers.join(", "))
-            }
-            Answer::Failed { reason } => format!("failed: {reason}"),
-        }
-    }
-}
 
 /// How to reach DNS.
 #[derive(Debug, Clone)]
@@ -119,20 +24,6 @@ pub struct DnsConfig {
     pub timeout: Duration,
     /// How many times to send a UDP question before giving up.
     pub attempts: u8,
-}
-
-impl Default for DnsConfig {
-    fn default() -> Self {
-        DnsConfig {
-            resolvers: vec![
-                SocketAddr::from(([1, 1, 1, 1], 53)),
-                SocketAddr::from(([8, 8, 8, 8], 53)),
-            ],
-            auth_port: 53,
-            timeout: Duration::from_millis(1500),
-            attempts: 2,
-        }
-    }
 }
 
 /// A DNS client that asks one named server one question at a time.
@@ -235,7 +126,8 @@ pub(crate) fn rand_id() -> u16 {
             .map(|d| d.as_nanos())
             .unwrap_or_default(),
     );
-    h.finish() as u16
+    let [a, b, ..] = h.finish().to_le_bytes();
+    u16::from_le_bytes([a, b])
 }
 
 /// Parses `IP` or `IP:PORT` (port 53 by default); `[v6]:PORT` for IPv6.

@@ -43,7 +43,7 @@ pub async fn exchange(
         match udp_once(server, query, id, timeout).await? {
             Some(msg) if msg.metadata.truncation => return tcp(server, query, id, timeout).await,
             Some(msg) => return Ok(msg),
-            None => continue,
+            None => {}
         }
     }
     Err(TransportError::Timeout {
@@ -205,7 +205,9 @@ mod tests {
             let mut q = vec![0u8; n];
             s.read_exact(&mut q).await.unwrap();
             let r = reply(u16::from_be_bytes([q[0], q[1]]), false);
-            s.write_all(&(r.len() as u16).to_be_bytes()).await.unwrap();
+            s.write_all(&u16::try_from(r.len()).unwrap().to_be_bytes())
+                .await
+                .unwrap();
             s.write_all(&r).await.unwrap();
         });
         let m = exchange(addr, &query(5), 5, T, 1).await.unwrap();

@@ -1,6 +1,6 @@
 //! DNS messages without sockets: build a question, classify a reply.
 
-use super::{Answer, Rr};
+use crate::evidence::{Answer, CaaRecord, Rr, RrData, Soa};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -66,7 +66,7 @@ fn parse_name(name: &str) -> Result<Name, WireError> {
     Ok(n)
 }
 
-/// Classifies a reply to a question about `qname`.
+/// Classifies a reply: records, no data, no such name, a referral, or a failure.
 pub fn classify(msg: &Message) -> Answer {
     let rcode = msg.metadata.response_code;
     // NXDOMAIN with an answer section: a CNAME chain whose end does not exist. The asked name exists.
@@ -146,22 +146,34 @@ pub fn name_text(n: &Name) -> String {
     s
 }
 
-/// One record as text.
+/// One record, typed where a check reads it.
 pub fn rr(r: &Record) -> Rr {
     let data = match &r.data {
-        RData::CNAME(c) => name_text(&c.0),
-        RData::NS(n) => name_text(&n.0),
-        RData::TXT(t) => t
-            .txt_data
-            .iter()
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .collect::<String>(),
-        RData::CAA(c) => format!("{} {}", c.tag, String::from_utf8_lossy(&c.value)),
-        other => other.to_string(),
+        RData::CNAME(c) => RrData::Name(name_text(&c.0)),
+        RData::NS(n) => RrData::Name(name_text(&n.0)),
+        RData::TXT(t) => RrData::Text(
+            t.txt_data
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect::<String>(),
+        ),
+        RData::A(a) => RrData::Address(a.0.into()),
+        RData::AAAA(a) => RrData::Address(a.0.into()),
+        RData::SOA(s) => RrData::Soa(Soa {
+            mname: name_text(&s.mname),
+            serial: s.serial,
+            minimum: s.minimum,
+        }),
+        RData::CAA(c) => RrData::Caa(CaaRecord {
+            critical: c.issuer_critical,
+            tag: c.tag.to_ascii_lowercase(),
+            value: String::from_utf8_lossy(&c.value).into_owned(),
+        }),
+        other => RrData::Other(other.to_string()),
     };
     Rr {
         name: name_text(&r.name),
-        rtype: r.record_type().to_string(),
+        rtype: r.record_type(),
         ttl: r.ttl,
         data,
     }
@@ -204,7 +216,10 @@ mod tests {
         assert!(!m.metadata.recursion_desired);
         assert_eq!(m.queries[0].query_type(), RecordType::CNAME);
         assert_eq!(name_text(m.queries[0].name()), "_a.example.com.");
-        assert_eq!(m.edns.as_ref().map(|e| e.max_payload()), Some(EDNS_PAYLOAD));
+        assert_eq!(
+            m.edns.as_ref().map(hickory_proto::op::Edns::max_payload),
+            Some(EDNS_PAYLOAD)
+        );
         let m = Message::from_vec(
             &build_query(1, "a.", RecordType::SOA, Flags::RecursiveUnchecked).unwrap(),
         )
@@ -248,7 +263,7 @@ mod tests {
         ));
         let a = classify(&m);
         assert_eq!(
-            a.values("_x.example.com.", "CNAME"),
+            a.values("_x.example.com.", RecordType::CNAME),
             vec!["_y.acm-validations.aws."]
         );
         assert!(matches!(
@@ -317,7 +332,7 @@ mod tests {
             1,
             RData::TXT(TXT::new(vec!["ab".into(), "cd".into()])),
         );
-        assert_eq!(rr(&r).data, "abcd");
-        assert_eq!(rr(&r).rtype, "TXT");
+        assert_eq!(rr(&r).data, RrData::Text("abcd".into()));
+        assert_eq!(rr(&r).rtype, RecordType::TXT);
     }
 }

@@ -3,7 +3,8 @@
 
 use acm_dns_doctor::dns::DnsConfig;
 use acm_dns_doctor::engine::Doctor;
-use acm_dns_doctor::evidence::{ValidationRecord, normalize_name};
+use acm_dns_doctor::evidence::ValidationRecord;
+use acm_dns_doctor::names::normalize_name;
 use acm_dns_doctor_testkit::dns::World;
 use acm_dns_doctor_testkit::moto::Moto;
 use aws_sdk_acm::types::ValidationMethod;
@@ -11,6 +12,7 @@ use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, HostedZoneConfig, ResourceRecord, ResourceRecordSet, RrType,
     Vpc, VpcRegion,
 };
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// The name servers moto gives every public hosted zone.
@@ -147,11 +149,7 @@ impl Lab {
                 continue;
             }
             for r in s.resource_records.unwrap_or_default() {
-                text.push_str(&format!(
-                    "{} 300 {t} {}\n",
-                    normalize_name(&s.name),
-                    r.value
-                ));
+                let _ = writeln!(text, "{} 300 {t} {}", normalize_name(&s.name), r.value);
             }
         }
         text
