@@ -1,7 +1,7 @@
 //! acm-dns-doctor: why an ACM certificate is stuck in *Pending validation*, and the exact fix.
 //!
 //! Gather, then judge. Layers, with every `use crate::` pointing down (a test keeps it so):
-//! - leaves: `names` (DNS names as text), `time` (seconds inside, text at the edge), `exit`;
+//! - leaves: `names` (DNS names as text), `time` (seconds inside, text at the edge), `arn`, `exit`;
 //! - adapters, which do all I/O and return plain data: `aws`, `dns`, `trigger`;
 //! - `evidence`: that plain data;
 //! - `checks`: pure functions over evidence that return `finding`s;
@@ -9,6 +9,7 @@
 //! - on top: `config`, `engine` (gather, then judge) and `handler` (the Lambda).
 
 pub mod alert;
+pub mod arn;
 pub mod aws;
 pub mod checks;
 pub mod config;

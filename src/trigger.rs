@@ -1,5 +1,6 @@
 //! Triggers: every event shape the Lambda accepts, parsed into what to check.
 
+use crate::arn;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use serde::{Deserialize, Serialize};
@@ -238,27 +239,18 @@ fn eventbridge(eb: &EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
 /// One re-check message body, with its ARN checked.
 fn recheck(body: &str) -> Result<Recheck, String> {
     let r: Recheck = serde_json::from_str(body).map_err(|e| format!("message body: {e}"))?;
-    if !is_acm_arn(&r.certificate_arn) {
-        return Err(format!(
-            "{:?} is not an ACM certificate ARN",
-            r.certificate_arn
-        ));
-    }
+    arn::parse(&r.certificate_arn).map_err(|e| e.to_string())?;
     Ok(r)
 }
 
-fn is_acm_arn(a: &str) -> bool {
-    a.starts_with("arn:") && a.contains(":acm:") && a.contains(":certificate/")
-}
-
 fn check_arns(kind: &'static str, arns: &[String]) -> Result<(), TriggerError> {
-    match arns.iter().find(|a| !is_acm_arn(a)) {
-        Some(bad) => Err(TriggerError::Malformed {
+    for a in arns {
+        arn::parse(a).map_err(|e| TriggerError::Malformed {
             kind,
-            why: format!("{bad:?} is not an ACM certificate ARN"),
-        }),
-        None => Ok(()),
+            why: e.to_string(),
+        })?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -126,6 +126,28 @@ async fn unknown_arn_and_unreachable_endpoint_exit_2_with_a_message() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_arn_is_refused_before_any_call() {
+    let world = Internet::new().start().await.unwrap();
+    // Nothing listens here: had the CLI called ACM, it would say it cannot reach it.
+    let nowhere = "http://127.0.0.1:9";
+    let out = tokio::task::block_in_place(|| run(nowhere, &world, &["check", "not-an-arn"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"not-an-arn\" is not an ACM certificate ARN") && !err.contains("reach"),
+        "{err}"
+    );
+    let out = tokio::task::block_in_place(|| {
+        run(
+            nowhere,
+            &world,
+            &["check", "arn:aws:iam::123456789012:server-certificate/x"],
+        )
+    });
+    assert!(stderr(&out).contains("fewer than six") || stderr(&out).contains("\"iam\""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn missing_credentials_are_named_in_one_line() {
     let world = Internet::new().start().await.unwrap();
     let nowhere = "http://127.0.0.1:9";

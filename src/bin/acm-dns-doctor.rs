@@ -3,7 +3,7 @@
 use acm_dns_doctor::config::DnsOptions;
 use acm_dns_doctor::engine::Doctor;
 use acm_dns_doctor::evidence::Evidence;
-use acm_dns_doctor::exit;
+use acm_dns_doctor::{arn, exit};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +65,20 @@ async fn main() -> ExitCode {
         } => (Some(arns), dump_evidence, opts),
         Command::Sweep { opts } => (None, None, opts),
     };
+    // Refused before any call: a malformed ARN would only come back as ACM's less helpful error.
+    if let Some(arns) = &arns {
+        let bad: Vec<String> = arns
+            .iter()
+            .filter_map(|a| arn::parse(a).err())
+            .map(|e| e.to_string())
+            .collect();
+        if !bad.is_empty() {
+            for e in bad {
+                eprintln!("error: {e}");
+            }
+            return ExitCode::from(exit::NOT_CHECKED);
+        }
+    }
     let sdk = acm_dns_doctor::aws::load_config().await;
     let mut doctor = Doctor::new(&sdk, opts.dns.dns_config());
     doctor.max_concurrency = opts.dns.max_concurrency.max(1);
