@@ -22,12 +22,23 @@ fn finding(r: &CertificateReport, code: Code) -> &acm_dns_doctor::finding::Findi
         .unwrap_or_else(|| panic!("no {code} in {:#?}", r.findings))
 }
 
+/// Checks one certificate. With `RECORD_EVIDENCE=DIR`, also writes what was gathered and the
+/// codes found to `DIR/<test name>.json`, a case that `tests/replay.rs` judges again without a world.
 async fn check(lab: &Lab, world: &World, arn: &str) -> CertificateReport {
-    lab.doctor(world)
-        .check(&[arn.to_owned()])
-        .await
-        .certificates
-        .remove(0)
+    let (mut report, evidence) = lab.doctor(world).examine(&[arn.to_owned()]).await;
+    let report = report.certificates.remove(0);
+    if let (Ok(dir), Some(ev)) = (std::env::var("RECORD_EVIDENCE"), evidence.first()) {
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("case")
+            .replace("::", "-");
+        let mut expect: Vec<String> = report.findings.iter().map(|f| f.code.to_string()).collect();
+        expect.sort();
+        let case = serde_json::json!({"expect": expect, "evidence": ev});
+        let path = format!("{dir}/{name}.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&case).unwrap() + "\n").unwrap();
+    }
+    report
 }
 
 /// A Route 53 public zone, delegated to Route 53's name servers, serving what Route 53 holds.
