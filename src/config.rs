@@ -38,6 +38,7 @@ pub fn dns_config(resolvers: Vec<SocketAddr>, port: u16, timeout_ms: u64) -> Dns
         auth_port: port,
         timeout: Duration::from_millis(timeout_ms),
         attempts: DNS_ATTEMPTS,
+        ipv6: crate::dns::host_has_ipv6(),
     }
 }
 

@@ -4,7 +4,7 @@ use crate::aws::route53::Route53View;
 use crate::aws::{AwsError, acm};
 use crate::checks;
 use crate::dns::live;
-use crate::dns::{Dns, DnsConfig};
+use crate::dns::{Dns, DnsConfig, Session};
 use crate::evidence::{
     Caa, CertificateStatus, Evidence, RecordEvidence, Route53Evidence, Target, ZoneRecords,
 };
@@ -33,10 +33,12 @@ pub struct Doctor {
 /// What a sweep checks: requests waiting for their records.
 pub const SWEPT: &[CertificateStatus] = &[CertificateStatus::PendingValidation];
 
-/// One run: the Route 53 view is read once and shared by every certificate of the run.
+/// One run: the Route 53 view and the DNS answers are read once and shared by every certificate
+/// of the run.
 pub struct Run<'a> {
     doctor: &'a Doctor,
     route53: Route53View,
+    dns: Session,
 }
 
 impl Doctor {
@@ -60,6 +62,7 @@ impl Doctor {
         Run {
             doctor: self,
             route53: Route53View::new(self.route53.clone()),
+            dns: Session::new(&self.dns),
         }
     }
 
@@ -117,7 +120,7 @@ impl Run<'_> {
         let certificate = acm::describe(&self.doctor.acm, arn)
             .await
             .map_err(|e| e.at(&self.doctor.acm_endpoint))?;
-        let dns = &self.doctor.dns;
+        let dns = &self.dns;
         let records = join_all(certificate.targets().into_iter().map(|t| self.record(t))).await;
         let mut domains: Vec<String> = if certificate.is_dns_validated() {
             certificate.domains()
@@ -153,7 +156,7 @@ impl Run<'_> {
     async fn record(&self, target: Target) -> RecordEvidence {
         let name = target.record.name.clone();
         let (live, route53) = tokio::join!(
-            live::gather(&self.doctor.dns, &name, &target.record.value),
+            live::gather(&self.dns, &name, &target.record.value),
             self.route53_near(&target)
         );
         RecordEvidence {

@@ -96,6 +96,8 @@ codes! {
     AuthoritativeInconsistent = "AUTHORITATIVE_INCONSISTENT" => Warning,
     /// SERVFAIL, REFUSED, a timeout or a broken answer made a verdict impossible.
     DnsLookupFailed = "DNS_LOOKUP_FAILED" => Warning,
+    /// A name server of the zone does not answer for it while the others do.
+    LameNameServer = "LAME_NAME_SERVER" => Warning,
     /// CAA records at or above the domain forbid Amazon's CA.
     CaaForbidsAmazon = "CAA_FORBIDS_AMAZON" => Error,
     /// Pending for more than 48 of ACM's 72 hours.

@@ -1,6 +1,6 @@
 //! CAA: whether the records that govern each domain let Amazon's CA issue, and whether they could be read.
 
-use crate::evidence::Evidence;
+use crate::evidence::{Caa, CaaRecord, Evidence};
 use crate::finding::{Code, Finding};
 
 /// CA domains that must appear in a restricting CAA set for ACM to issue (ACM user guide).
@@ -11,6 +11,87 @@ pub const AMAZON_CAA: &[&str] = &[
     "amazonaws.com",
 ];
 
+/// Properties a CA must understand (RFC 8659 §4, RFC 8657, RFC 9495): any other marked critical
+/// forbids issuance.
+const KNOWN_TAGS: &[&str] = &[
+    "issue",
+    "issuewild",
+    "iodef",
+    "contactemail",
+    "contactphone",
+    "issuemail",
+    "issuevmc",
+];
+
+/// Where a CAA set came from, in words: `at X` or `at X (the target of the CNAME at Y)`.
+fn place(caa: &Caa, at: &str) -> String {
+    match &caa.via_cname {
+        Some(alias) => {
+            format!("at {at} (the target of the CNAME at {alias}, whose CAA it inherits)")
+        }
+        None => format!("at {at}"),
+    }
+}
+
+/// What to change: the set itself, or, through a CNAME, the provider that owns it.
+fn where_to_fix(caa: &Caa, at: &str, record: &str) -> String {
+    match &caa.via_cname {
+        Some(alias) => format!(
+            "Ask the owner of {at} (the CNAME target of {alias}) to add `{record}`, or point {alias} elsewhere (a CAA record cannot sit beside its CNAME)."
+        ),
+        None => format!(
+            "Add a CAA record at {at}: `{record}` (keep the other CAs you use), or remove the CAA records there."
+        ),
+    }
+}
+
+fn evidence(caa: &Caa, at: &str) -> Vec<String> {
+    caa.records
+        .iter()
+        .map(|r| {
+            format!(
+                "{at} CAA {} {} \"{}\"",
+                if r.critical { 128 } else { 0 },
+                r.tag,
+                r.value
+            )
+        })
+        .chain(
+            caa.via_cname
+                .iter()
+                .map(|a| format!("{a} is a CNAME: its CAA is {at}'s")),
+        )
+        .collect()
+}
+
+/// A CAA property Amazon's CA does not know is marked critical: it must refuse to issue.
+pub fn caa_unknown_critical(ev: &Evidence, _now: i64) -> Vec<Finding> {
+    ev.caa
+        .iter()
+        .filter_map(|caa| {
+            let at = caa.found_at.as_ref()?;
+            let unknown: Vec<&CaaRecord> = caa
+                .records
+                .iter()
+                .filter(|r| r.critical && !KNOWN_TAGS.contains(&r.tag.as_str()))
+                .collect();
+            let first = unknown.first()?;
+            Some(
+                Finding::new(
+                    Code::CaaForbidsAmazon,
+                    format!(
+                        "The CAA records {} mark the property `{}` critical, which Amazon's CA does not understand, so it must refuse to issue for {} (RFC 8659 §4.1).",
+                        place(caa, at), first.tag, caa.domain
+                    ),
+                    where_to_fix(caa, at, &format!("128 {} ...` cleared of its critical flag (0), or the record removed", first.tag)),
+                )
+                .about(std::slice::from_ref(&caa.domain), None)
+                .with_evidence(evidence(caa, at)),
+            )
+        })
+        .collect()
+}
+
 /// CAA records at or above a domain forbid Amazon's CA.
 pub fn caa_forbids_amazon(ev: &Evidence, _now: i64) -> Vec<Finding> {
     ev.caa
@@ -19,13 +100,27 @@ pub fn caa_forbids_amazon(ev: &Evidence, _now: i64) -> Vec<Finding> {
             let at = caa.found_at.as_ref()?;
             let wildcard = caa.domain.starts_with("*.");
             let has = |tag: &str| caa.records.iter().any(|r| r.tag == tag);
-            let tag = if wildcard && has("issuewild") { "issuewild" } else { "issue" };
-            let values: Vec<&str> = caa.records.iter().filter(|r| r.tag == tag).map(|r| r.value.as_str()).collect();
+            let tag = if wildcard && has("issuewild") {
+                "issuewild"
+            } else {
+                "issue"
+            };
+            let values: Vec<&str> = caa
+                .records
+                .iter()
+                .filter(|r| r.tag == tag)
+                .map(|r| r.value.as_str())
+                .collect();
             if values.is_empty() {
                 return None; // Only iodef or unknown tags: no restriction.
             }
             let allows = values.iter().any(|v| {
-                let issuer = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let issuer = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 AMAZON_CAA.contains(&issuer.trim_end_matches('.'))
             });
             if allows {
@@ -34,13 +129,15 @@ pub fn caa_forbids_amazon(ev: &Evidence, _now: i64) -> Vec<Finding> {
             Some(
                 Finding::new(
                     Code::CaaForbidsAmazon,
-                    format!("CAA records at {at} do not allow Amazon to issue for {}.", caa.domain),
                     format!(
-                        "Add a CAA record at {at}: `0 {tag} \"amazon.com\"` (keep the other CAs you use), or remove the CAA records there."
+                        "CAA records {} do not allow Amazon to issue for {}.",
+                        place(caa, at),
+                        caa.domain
                     ),
+                    where_to_fix(caa, at, &format!("0 {tag} \"amazon.com\"")),
                 )
                 .about(std::slice::from_ref(&caa.domain), None)
-                .with_evidence(caa.records.iter().map(|r| format!("{at} CAA {} {} \"{}\"", if r.critical { 128 } else { 0 }, r.tag, r.value))),
+                .with_evidence(evidence(caa, at)),
             )
         })
         .collect()

@@ -45,6 +45,8 @@ pub struct Facts<'a> {
     pub doubled_live: Vec<(&'a str, String)>,
     /// CNAMEs served at the name without its leading underscore: (server, value).
     pub bare_live: Vec<(&'a str, String)>,
+    /// Addresses served at the name itself (not from a wildcard): (server, address).
+    pub address_live: Vec<(&'a str, String)>,
     /// Route 53 record sets at the validation name.
     pub r53_exact: Vec<Placed<'a>>,
     /// Route 53 record sets at the name with their zone's apex appended.
@@ -55,6 +57,8 @@ pub struct Facts<'a> {
     pub r53_unavailable: Option<&'a str>,
     /// CNAME targets a wildcard answers with for names that do not exist (from the probe).
     pub wildcard_targets: Vec<String>,
+    /// Servers of the zone that were not asked, with why.
+    pub not_asked: &'a [(String, String)],
 }
 
 impl<'a> Facts<'a> {
@@ -72,6 +76,12 @@ impl<'a> Facts<'a> {
         wildcard_targets.sort();
         wildcard_targets.dedup();
         let wildcard = wildcard_targets.clone();
+        let wildcard_addresses: Vec<String> = auth
+            .wildcard_probe
+            .iter()
+            .flat_map(|a| a.answer.all_of(RecordType::A))
+            .map(|r| r.data.text())
+            .collect();
         let chains = &ev.live.chains;
         let seen = |answers: &'a [ServerAnswer]| -> Vec<(&'a str, Seen<'a>)> {
             answers
@@ -116,7 +126,19 @@ impl<'a> Facts<'a> {
                 })
                 .collect(),
             doubled_live: live_cnames(&auth.doubled_cname),
+            not_asked: &auth.not_asked,
             bare_live: live_cnames(&auth.bare_cname),
+            address_live: auth
+                .address
+                .iter()
+                .flat_map(|a| {
+                    a.answer
+                        .values(name, RecordType::A)
+                        .into_iter()
+                        .map(move |v| (a.server.as_str(), v))
+                })
+                .filter(|(_, ip)| !wildcard_addresses.contains(ip))
+                .collect(),
             wildcard_targets,
             ..Facts::default()
         };
@@ -176,13 +198,31 @@ impl<'a> Facts<'a> {
             .any(|(_, s)| matches!(s, Seen::Correct | Seen::Wrong(_)))
     }
 
-    /// Servers that failed to answer, with why.
+    /// Servers that failed to answer, with why. A lame authoritative server beside others that
+    /// answered is not among them: `lame` names it.
     pub fn failures(&self) -> Vec<(&'a str, &'a str)> {
+        let others_answer = self.auth_definite().next().is_some();
         self.auth
             .iter()
+            .filter(|(_, s)| !(others_answer && is_lame(s)))
             .chain(self.recursive.iter())
             .filter_map(|(srv, s)| match s {
                 Seen::Failed(r) => Some((*srv, *r)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Authoritative servers that do not answer for the zone (REFUSED, or a referral), while
+    /// others of the zone do.
+    pub fn lame(&self) -> Vec<(&'a str, &'a str)> {
+        if self.auth_definite().next().is_none() {
+            return Vec::new();
+        }
+        self.auth
+            .iter()
+            .filter_map(|(srv, s)| match s {
+                Seen::Failed(r) if is_lame(s) => Some((*srv, *r)),
                 _ => None,
             })
             .collect()
@@ -228,6 +268,14 @@ pub fn chain_reaches<'c>(
     })
 }
 
+/// The reason a referral is reported with.
+const LAME: &str = "not authoritative for the zone (lame delegation)";
+
+/// True when a server refused, or referred us elsewhere: it does not serve the zone it is named for.
+fn is_lame(s: &Seen) -> bool {
+    matches!(s, Seen::Failed(r) if *r == LAME || r.starts_with("REFUSED"))
+}
+
 fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str, wildcard: &[String]) -> Seen<'a> {
     match answer {
         Answer::Records { .. } => {
@@ -249,7 +297,7 @@ fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str, wildcard: &[Strin
         Answer::NoData { negative_ttl, .. } | Answer::NxDomain { negative_ttl, .. } => {
             Seen::Absent(*negative_ttl)
         }
-        Answer::Referral { .. } => Seen::Failed("not authoritative for the zone (lame delegation)"),
+        Answer::Referral { .. } => Seen::Failed(LAME),
         Answer::Failed { reason } => Seen::Failed(reason),
     }
 }

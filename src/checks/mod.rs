@@ -60,9 +60,10 @@ const fn check(id: &'static str, emits: &'static [Code], run: Run) -> Check {
 
 use Code::{
     AuthoritativeInconsistent, CaaForbidsAmazon, CertificateFailed, CnameAndTxtConflict,
-    DnsLookupFailed, DoubledDomain, NameMismatch, NotDnsValidated, RecordInPrivateZoneOnly,
-    RecordInUndelegatedZone, RecordMissing, RecordNotPropagated, RecordOk, ResourceRecordNotReady,
-    Route53Unavailable, ValidationDeadlineNear, ValidationTimedOut, ValueMismatch, WrongRecordType,
+    DnsLookupFailed, DoubledDomain, LameNameServer, NameMismatch, NotDnsValidated,
+    RecordInPrivateZoneOnly, RecordInUndelegatedZone, RecordMissing, RecordNotPropagated, RecordOk,
+    ResourceRecordNotReady, Route53Unavailable, ValidationDeadlineNear, ValidationTimedOut,
+    ValueMismatch, WrongRecordType,
 };
 use Run::{Certificate as Cert, Final, Gate, Record};
 
@@ -75,6 +76,7 @@ pub const CHECKS: &[Check] = &[
     check("deadline_near", &[ValidationDeadlineNear], Cert(certificate::deadline_near)),
     check("resource_record_not_ready", &[ResourceRecordNotReady], Cert(certificate::resource_record_not_ready)),
     check("caa_forbids_amazon", &[CaaForbidsAmazon], Cert(caa::caa_forbids_amazon)),
+    check("caa_unknown_critical", &[CaaForbidsAmazon], Cert(caa::caa_unknown_critical)),
     check("caa_lookup_failed", &[DnsLookupFailed], Cert(caa::caa_lookup_failed)),
     check("private_zone_only", &[RecordInPrivateZoneOnly], Record(placement::private_zone_only)),
     check("undelegated_zone", &[RecordInUndelegatedZone, RecordNotPropagated], Record(placement::undelegated_zone)),
@@ -84,6 +86,7 @@ pub const CHECKS: &[Check] = &[
     check("wrong_record_type", &[WrongRecordType], Record(value::wrong_record_type)),
     check("cname_and_txt_conflict", &[CnameAndTxtConflict], Record(value::cname_and_txt_conflict)),
     check("authoritative_inconsistent", &[AuthoritativeInconsistent], Record(propagation::authoritative_inconsistent)),
+    check("lame_name_server", &[LameNameServer], Record(propagation::lame_name_server)),
     check("not_propagated", &[RecordNotPropagated], Record(propagation::not_propagated)),
     check("lookup_failed", &[DnsLookupFailed], Record(verdict::lookup_failed)),
     check("route53_unavailable", &[Route53Unavailable], Record(verdict::route53_unavailable)),

@@ -132,3 +132,31 @@ fn route53_not_served(ctx: &RecordContext) -> Option<Finding> {
         .with_evidence(f.auth.iter().map(|(s, _)| format!("{s}: no CNAME at {}", f.name))),
     )
 }
+
+/// A name server of the zone does not answer for it (REFUSED, or a referral) while others do.
+pub fn lame_name_server(ctx: &RecordContext) -> Option<Finding> {
+    let lame = ctx.facts.lame();
+    if lame.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = lame.iter().map(|(s, _)| *s).collect();
+    Some(
+        finding(
+            ctx,
+            Code::LameNameServer,
+            format!(
+                "{} {} named in the zone's NS records but {} not answer for it; resolvers that ask {} lose time or fail.",
+                names.join(", "),
+                if names.len() == 1 { "is" } else { "are" },
+                if names.len() == 1 { "does" } else { "do" },
+                if names.len() == 1 { "it" } else { "them" },
+            ),
+            format!(
+                "Make {} serve the zone (add the zone there, or fix its transfers), or remove {} from the zone's NS records and from the delegation at the registrar.",
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "them" }
+            ),
+        )
+        .with_evidence(lame.iter().map(|(s, why)| format!("{s}: {why}"))),
+    )
+}

@@ -121,6 +121,8 @@ fn base() -> Evidence {
                     txt: both(nx()),
                     doubled_cname: both(nx()),
                     bare_cname: both(nx()),
+                    address: both(nx()),
+                    not_asked: vec![],
                     wildcard_probe: both(nx()),
                 },
             },
@@ -148,11 +150,96 @@ struct Case {
     expect: &'static [Code],
 }
 
+fn refused() -> Answer {
+    Answer::Failed {
+        reason: "REFUSED (Query Refused)".into(),
+    }
+}
+fn referral() -> Answer {
+    Answer::Referral {
+        name_servers: vec!["ns.elsewhere.net.".into()],
+    }
+}
+fn address(ip: &str) -> Answer {
+    Answer::Records {
+        records: vec![Rr {
+            name: NAME.into(),
+            rtype: hickory_proto::rr::RecordType::A,
+            ttl: 300,
+            data: RrData::Address(ip.parse().unwrap()),
+        }],
+        authoritative: true,
+    }
+}
+fn nodata() -> Answer {
+    Answer::NoData {
+        negative_ttl: Some(300),
+        soa_owner: Some("example.com.".into()),
+    }
+}
+
 const CASES: &[Case] = &[
     Case {
         name: "healthy",
         setup: healthy,
         expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "a lame server beside one that serves the record",
+        setup: |ev| {
+            healthy(ev);
+            live(ev).authoritative.cname = vec![sa("ns1", cname(VALUE)), sa("ns2", refused())];
+        },
+        expect: &[Code::RecordOk, Code::LameNameServer],
+    },
+    Case {
+        name: "a server that refers elsewhere beside one that says the name is missing",
+        setup: |ev| {
+            live(ev).authoritative.cname = vec![sa("ns1", nx()), sa("ns2", referral())];
+        },
+        expect: &[Code::RecordMissing, Code::LameNameServer],
+    },
+    Case {
+        name: "every server lame: no verdict",
+        setup: |ev| {
+            live(ev).authoritative.cname = vec![sa("ns1", refused()), sa("ns2", referral())];
+        },
+        expect: &[Code::DnsLookupFailed],
+    },
+    Case {
+        name: "proxied: the name answers an address and no CNAME",
+        setup: |ev| {
+            live(ev).recursive = vec![sa("r", nodata())];
+            live(ev).authoritative.cname = both(nodata());
+            live(ev).authoritative.address = both(address("192.0.2.80"));
+        },
+        expect: &[Code::WrongRecordType],
+    },
+    Case {
+        name: "an address from a wildcard is not a proxied record",
+        setup: |ev| {
+            live(ev).authoritative.address = both(address("192.0.2.80"));
+            live(ev).authoritative.wildcard_probe = both(Answer::Records {
+                records: vec![Rr {
+                    name: "_probe.example.com.".into(),
+                    rtype: hickory_proto::rr::RecordType::A,
+                    ttl: 300,
+                    data: RrData::Address("192.0.2.80".parse().unwrap()),
+                }],
+                authoritative: true,
+            });
+        },
+        expect: &[Code::RecordMissing],
+    },
+    Case {
+        name: "an IPv6-only server not asked does not make the verdict a failed lookup",
+        setup: |ev| {
+            live(ev).authoritative.not_asked = vec![(
+                "ns3.example.net".into(),
+                "has only IPv6 addresses, and this host has no IPv6".into(),
+            )];
+        },
+        expect: &[Code::RecordMissing],
     },
     Case {
         name: "missing",
@@ -349,7 +436,7 @@ const CASES: &[Case] = &[
         expect: &[Code::DnsLookupFailed],
     },
     Case {
-        name: "lame server",
+        name: "lame server (a referral) beside one that serves the record: the record is fine",
         setup: |ev| {
             healthy(ev);
             live(ev).authoritative.cname = vec![
@@ -362,7 +449,7 @@ const CASES: &[Case] = &[
                 ),
             ];
         },
-        expect: &[Code::DnsLookupFailed],
+        expect: &[Code::RecordOk, Code::LameNameServer],
     },
     Case {
         name: "deadline near",
@@ -415,6 +502,7 @@ const CASES: &[Case] = &[
                 found_at: Some("example.com.".into()),
                 records: vec![caa("issue", "letsencrypt.org")],
                 error: None,
+                via_cname: None,
             }];
         },
         expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
@@ -429,16 +517,50 @@ const CASES: &[Case] = &[
                     found_at: Some("example.com.".into()),
                     records: vec![caa("issue", "amazon.com"), caa("issuewild", ";")],
                     error: None,
+                    via_cname: None,
                 },
                 Caa {
                     domain: "*.example.com".into(),
                     found_at: Some("example.com.".into()),
                     records: vec![caa("issue", "amazon.com"), caa("issuewild", ";")],
                     error: None,
+                    via_cname: None,
                 },
             ];
         },
         expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
+    },
+    Case {
+        name: "CAA with an unknown property marked critical forbids every CA",
+        setup: |ev| {
+            healthy(ev);
+            let mut critical = caa("tbs", "x");
+            critical.critical = true;
+            ev.caa = vec![Caa {
+                domain: "example.com".into(),
+                found_at: Some("example.com.".into()),
+                records: vec![caa("issue", "amazon.com"), critical],
+                error: None,
+                via_cname: None,
+            }];
+        },
+        expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
+    },
+    Case {
+        name: "a known property marked critical is fine",
+        setup: |ev| {
+            healthy(ev);
+            let mut critical = caa("issue", "amazon.com");
+            critical.critical = true;
+            ev.caa = vec![Caa {
+                domain: "example.com".into(),
+                found_at: Some("example.com.".into()),
+                records: vec![critical],
+                error: None,
+                via_cname: None,
+            }];
+        },
+        expect: &[Code::RecordOk],
     },
     Case {
         name: "CAA lookup fails",
@@ -449,6 +571,7 @@ const CASES: &[Case] = &[
                 found_at: None,
                 records: vec![],
                 error: Some("CAA lookup of example.com. failed: SERVFAIL (Server Failure)".into()),
+                via_cname: None,
             }];
         },
         expect: &[Code::DnsLookupFailed, Code::RecordOk],
@@ -769,6 +892,33 @@ fn a_record_left_in_the_parent_zone_of_a_delegated_subzone() {
         f.remedy
     );
     assert!(!f.remedy.contains("adding NS records"), "{}", f.remedy);
+}
+
+#[test]
+fn proxied_and_not_asked_say_what_they_saw() {
+    let mut ev = base();
+    live(&mut ev).recursive = vec![sa("r", nodata())];
+    live(&mut ev).authoritative.cname = both(nodata());
+    live(&mut ev).authoritative.address = both(address("192.0.2.80"));
+    let f = only(&ev, Code::WrongRecordType);
+    assert!(f.remedy.contains("DNS-only"), "{}", f.remedy);
+    assert!(
+        f.evidence.iter().any(|e| e.contains("A 192.0.2.80")),
+        "{:?}",
+        f.evidence
+    );
+
+    let mut ev = base();
+    live(&mut ev).authoritative.not_asked =
+        vec![("ns3.example.net".into(), "has only IPv6 addresses".into())];
+    let f = only(&ev, Code::RecordMissing);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e == "ns3.example.net was not asked: it has only IPv6 addresses"),
+        "{:?}",
+        f.evidence
+    );
 }
 
 #[test]

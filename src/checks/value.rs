@@ -94,7 +94,7 @@ pub fn wrong_record_type(ctx: &RecordContext) -> Option<Finding> {
         types.push(p.set.rtype.to_string());
     }
     if evidence.is_empty() {
-        return None;
+        return proxied(ctx);
     }
     types.sort();
     types.dedup();
@@ -117,6 +117,35 @@ pub fn wrong_record_type(ctx: &RecordContext) -> Option<Finding> {
             ),
         )
         .with_evidence(evidence),
+    )
+}
+
+/// The name answers addresses and no CNAME: a proxied or flattened record (a CDN's proxy left on).
+fn proxied(ctx: &RecordContext) -> Option<Finding> {
+    let f = &ctx.facts;
+    if f.address_live.is_empty() {
+        return None;
+    }
+    Some(
+        finding(
+            ctx,
+            Code::WrongRecordType,
+            format!(
+                "{} answers with addresses, not the validation CNAME: the DNS provider proxies or flattens the record, so {}.",
+                f.name,
+                consequence(ctx)
+            ),
+            format!(
+                "Make the record DNS-only (turn the provider's proxy or CNAME flattening off for it) so the CNAME is served as it is: `{}` {}.",
+                record_line(ctx),
+                live_place(ctx.ev)
+            ),
+        )
+        .with_evidence(
+            f.address_live
+                .iter()
+                .map(|(s, ip)| format!("{s} serves {} A {ip}", f.name)),
+        ),
     )
 }
 

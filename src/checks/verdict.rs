@@ -55,9 +55,11 @@ pub fn lookup_failed(ctx: &RecordContext) -> Option<Finding> {
 /// failed lookup, ...) and the authoritative servers answered that the name has no CNAME.
 pub fn record_missing(ctx: &RecordContext, others: &[Finding]) -> Option<Finding> {
     let f = &ctx.facts;
-    let explained = others
-        .iter()
-        .any(|o| o.severity() >= Severity::Warning && o.code != Code::Route53Unavailable);
+    // Warnings beside the verdict (Route 53 unreadable, a lame server) do not explain a record away.
+    let explained = others.iter().any(|o| {
+        o.severity() >= Severity::Warning
+            && !matches!(o.code, Code::Route53Unavailable | Code::LameNameServer)
+    });
     let answered = f.auth.iter().any(|(_, s)| matches!(s, Seen::Absent(_)));
     if explained || !answered {
         return None;
@@ -65,8 +67,10 @@ pub fn record_missing(ctx: &RecordContext, others: &[Finding]) -> Option<Finding
     let mut evidence: Vec<String> = f
         .auth
         .iter()
+        .filter(|(_, s)| matches!(s, Seen::Absent(_)))
         .map(|(s, _)| format!("{s}: no CNAME at {}", f.name))
         .collect();
+    evidence.extend(not_asked_lines(ctx));
     evidence.extend(f.txt.iter().map(|(s, v)| format!("{s} serves an unrelated TXT \"{v}\" at the name (delete it too: it would conflict with the CNAME)")));
     evidence.extend(f.wildcard_targets.iter().map(|w| {
         format!("a wildcard CNAME answers {w} for names that do not exist; it does not count as the validation record")
@@ -102,8 +106,16 @@ pub fn record_ok(ctx: &RecordContext) -> Option<Finding> {
     let f = &ctx.facts;
     let all_correct =
         |v: &[(&str, Seen)]| !v.is_empty() && v.iter().all(|(_, s)| *s == Seen::Correct);
+    // A lame server beside servers that serve the record does not spoil it (`LAME_NAME_SERVER`).
+    let lame = f.lame();
+    let answering: Vec<(&str, Seen)> = f
+        .auth
+        .iter()
+        .filter(|(srv, _)| !lame.iter().any(|(l, _)| l == srv))
+        .copied()
+        .collect();
     let auth_ok =
-        all_correct(&f.auth) || (f.auth.is_empty() && ctx.ev.live.authoritative.error.is_none());
+        all_correct(&answering) || (f.auth.is_empty() && ctx.ev.live.authoritative.error.is_none());
     if !all_correct(&f.recursive) || !auth_ok || !f.txt.is_empty() {
         return None;
     }
@@ -119,6 +131,7 @@ pub fn record_ok(ctx: &RecordContext) -> Option<Finding> {
             "Nothing to do. Keep the record: ACM needs it for every renewal.".to_owned(),
         )
         .with_evidence([record_line(ctx)])
+        .with_evidence(not_asked_lines(ctx))
         .with_evidence(
             ctx.ev
                 .live
@@ -134,4 +147,13 @@ pub fn record_ok(ctx: &RecordContext) -> Option<Finding> {
                 }),
         ),
     )
+}
+
+/// Evidence lines for the zone's name servers that were not asked.
+fn not_asked_lines(ctx: &RecordContext) -> Vec<String> {
+    ctx.facts
+        .not_asked
+        .iter()
+        .map(|(ns, why)| format!("{ns} was not asked: it {why}"))
+        .collect()
 }

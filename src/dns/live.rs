@@ -1,13 +1,14 @@
 //! The public view of a validation record: recursive resolvers, then each authoritative server.
 
-use super::Dns;
+use super::Session;
+use super::wire::Flags;
 use crate::evidence::{Answer, Authoritative, Caa, Live, MAX_CHAIN, RrData, ServerAnswer};
 use crate::names::{
     bare_name, caa_base, doubled_name, is_within, normalize_name, parent, value_matches,
 };
 use futures::future::join_all;
 use hickory_proto::rr::RecordType;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// At most this many authoritative addresses are asked (a hostile NS set cannot fan us out).
 const MAX_AUTH_ADDRESSES: usize = 16;
@@ -17,10 +18,10 @@ const MAX_NS_NAMES: usize = 13;
 const MAX_WALK: usize = 12;
 
 /// Gathers the recursive and authoritative views of `name` (a validation record name).
-pub async fn gather(dns: &Dns, name: &str, value: &str) -> Live {
+pub async fn gather(dns: &Session, name: &str, value: &str) -> Live {
     let (recursive, authoritative) = tokio::join!(
         dns.ask_resolvers(name, RecordType::CNAME),
-        authoritative(dns, name)
+        authoritative(dns, name, value)
     );
     // Other targets at the name: follow each (at most two) to see whether it leads to the value.
     let mut starts: Vec<String> = authoritative
@@ -42,12 +43,12 @@ pub async fn gather(dns: &Dns, name: &str, value: &str) -> Live {
 }
 
 /// `start` and the CNAME targets that follow it, one question at a time (validating, like ACM).
-async fn chain(dns: &Dns, start: String) -> Vec<String> {
+async fn chain(dns: &Session, start: String) -> Vec<String> {
     let mut out = vec![start];
     while out.len() <= MAX_CHAIN {
         let current = out[out.len() - 1].clone();
         let next = dns
-            .resolve_with(&current, RecordType::CNAME, super::wire::Flags::Recursive)
+            .resolve_with(&current, RecordType::CNAME, Flags::Recursive)
             .await
             .values(&current, RecordType::CNAME);
         match next.into_iter().next() {
@@ -58,10 +59,15 @@ async fn chain(dns: &Dns, start: String) -> Vec<String> {
     out
 }
 
-/// Finds the zone holding `name`, its live NS set and their addresses, then asks each address directly.
-async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
+/// Finds the zone holding `name`, its live NS set and their addresses, then asks each address
+/// directly: `CNAME` and `TXT` at the name always; the names a mistake would have produced, the
+/// addresses at the name and the wildcard probe only when the CNAME is absent or wrong somewhere.
+async fn authoritative(dns: &Session, name: &str, value: &str) -> Authoritative {
     let mut auth = Authoritative::default();
-    let (apex, negative_ttl) = match find_apex(dns, name).await {
+    // The zone of the name is the zone of its parent (the certificate's domain): a zone apex
+    // cannot hold a CNAME. Starting there shares the walk with every record of the domain.
+    let start = parent(name).unwrap_or_else(|| name.to_owned());
+    let (apex, negative_ttl) = match find_apex(dns, &start).await {
         Ok(found) => found,
         Err(e) => {
             auth.error = Some(e);
@@ -83,24 +89,20 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
     auth.parent_name_servers = parent_delegation(dns, &apex).await.unwrap_or_default();
     // A hostile NS set must not fan us out: resolve at most this many names.
     names.truncate(MAX_NS_NAMES);
-    let (servers, unresolved) = addresses(dns, &names).await;
-    // A name server we cannot reach is evidence too: it fails ACM's lookups the same way.
-    let unreachable: Vec<ServerAnswer> = unresolved
-        .into_iter()
-        .map(|n| ServerAnswer {
-            server: n.trim_end_matches('.').to_owned(),
-            answer: Answer::Failed {
-                reason: "no IPv4 address for this name server (IPv6-only servers are not checked)"
-                    .into(),
-            },
-        })
-        .collect();
+    let (servers, not_asked) = addresses(dns, &names).await;
     if servers.is_empty() {
-        auth.error = Some(format!("no IPv4 address for any of {}", names.join(", ")));
+        auth.error = Some(format!(
+            "no usable address for any of {}: {}",
+            names.join(", "),
+            not_asked
+                .iter()
+                .map(|(n, why)| format!("{n} {why}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
         return auth;
     }
-    let doubled = doubled_name(name, &apex);
-    let bare = bare_name(name);
+    auth.not_asked = not_asked;
     let ask_all = |qname: String, rtype: RecordType| {
         let servers = servers.clone();
         async move {
@@ -109,19 +111,34 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
                 async move {
                     ServerAnswer {
                         server: label,
-                        answer: dns
-                            .ask(addr, &qname, rtype, super::wire::Flags::Authoritative)
-                            .await,
+                        answer: dns.ask(addr, &qname, rtype, Flags::Authoritative).await,
                     }
                 }
             }))
             .await
         }
     };
-    let probe = probe_name(name);
-    let (cname, txt, doubled_cname, bare_cname, wildcard_probe) = tokio::join!(
+    let (cname, txt) = tokio::join!(
         ask_all(name.to_owned(), RecordType::CNAME),
-        ask_all(name.to_owned(), RecordType::TXT),
+        ask_all(name.to_owned(), RecordType::TXT)
+    );
+    let published_everywhere = cname.iter().all(|a| {
+        !a.answer.is_definite()
+            || a.answer
+                .values(name, RecordType::CNAME)
+                .iter()
+                .any(|v| value_matches(v, value))
+    });
+    auth.cname = cname;
+    auth.txt = txt;
+    if published_everywhere {
+        return auth;
+    }
+    let doubled = doubled_name(name, &apex);
+    let bare = bare_name(name);
+    // One probe name per parent and run: records side by side share it.
+    let probe = probe_name(name, dns.nonce());
+    let (doubled_cname, bare_cname, address, wildcard_probe) = tokio::join!(
         ask_all(doubled, RecordType::CNAME),
         async {
             match bare {
@@ -129,20 +146,20 @@ async fn authoritative(dns: &Dns, name: &str) -> Authoritative {
                 None => Vec::new(),
             }
         },
-        ask_all(probe, RecordType::CNAME)
+        ask_all(name.to_owned(), RecordType::A),
+        // Asked for `A`: a wildcard CNAME answers it with the CNAME, a wildcard A with addresses.
+        ask_all(probe, RecordType::A)
     );
-    auth.cname = cname;
-    auth.cname.extend(unreachable);
-    auth.txt = txt;
     auth.doubled_cname = doubled_cname;
     auth.bare_cname = bare_cname;
+    auth.address = address;
     auth.wildcard_probe = wildcard_probe;
     auth
 }
 
 /// The NS set the parent zone delegates `apex` to, asked of the parent's own servers (no recursion,
 /// no cache): what resolvers will use once their cached NS set expires.
-async fn parent_delegation(dns: &Dns, apex: &str) -> Option<Vec<String>> {
+async fn parent_delegation(dns: &Session, apex: &str) -> Option<Vec<String>> {
     let parent_name = parent(apex).filter(|p| p != ".")?;
     let (parent_apex, _) = find_apex(dns, &parent_name).await.ok()?;
     let mut names = dns
@@ -153,12 +170,7 @@ async fn parent_delegation(dns: &Dns, apex: &str) -> Option<Vec<String>> {
     let (servers, _) = addresses(dns, &names).await;
     for (_, addr) in servers {
         let answer = dns
-            .ask(
-                addr,
-                apex,
-                RecordType::NS,
-                super::wire::Flags::Authoritative,
-            )
+            .ask(addr, apex, RecordType::NS, Flags::Authoritative)
             .await;
         // A server for both zones answers from the child: no separate delegation to compare.
         let Answer::Referral {
@@ -178,7 +190,7 @@ async fn parent_delegation(dns: &Dns, apex: &str) -> Option<Vec<String>> {
 ///
 /// A name with a CNAME is never an apex, so a CNAME answer means "go up"; a negative answer names the
 /// apex in its SOA. Returns the apex and the zone's negative-caching TTL.
-pub async fn find_apex(dns: &Dns, name: &str) -> Result<(String, Option<u32>), String> {
+pub async fn find_apex(dns: &Session, name: &str) -> Result<(String, Option<u32>), String> {
     let mut candidate = normalize_name(name);
     for _ in 0..MAX_WALK {
         let answer = dns.resolve(&candidate, RecordType::SOA).await;
@@ -231,40 +243,64 @@ fn step(candidate: &str, answer: &Answer) -> Step {
     }
 }
 
-/// The IPv4 addresses of the name servers, labelled `name (ip)`, at the configured authoritative port,
-/// and the names that have none.
-async fn addresses(dns: &Dns, names: &[String]) -> (Vec<(String, SocketAddr)>, Vec<String>) {
+/// The addresses of the name servers, labelled `name (ip)`, at the configured authoritative port;
+/// and the names not asked, with why (no address, or only IPv6 addresses on a host without IPv6).
+async fn addresses(
+    dns: &Session,
+    names: &[String],
+) -> (Vec<(String, SocketAddr)>, Vec<(String, String)>) {
     let answers = join_all(names.iter().map(|n| async move {
-        let a = dns.resolve(n, RecordType::A).await;
-        (n.clone(), a)
+        let (v4, v6) = tokio::join!(
+            dns.resolve(n, RecordType::A),
+            dns.resolve(n, RecordType::AAAA)
+        );
+        (n.clone(), v4, v6)
     }))
     .await;
+    let ipv6 = dns.config().ipv6;
     let mut out = Vec::new();
-    let mut unresolved = Vec::new();
-    for (n, a) in answers {
-        let before = out.len();
-        for r in a.all_of(RecordType::A) {
-            if let RrData::Address(ip) = r.data {
-                let addr = SocketAddr::new(ip, dns.config.auth_port);
-                if !out.iter().any(|(_, x)| *x == addr) {
-                    out.push((format!("{} ({ip})", n.trim_end_matches('.')), addr));
-                }
+    let mut not_asked = Vec::new();
+    for (n, v4, v6) in answers {
+        let ips: Vec<IpAddr> = v4
+            .all_of(RecordType::A)
+            .chain(v6.all_of(RecordType::AAAA))
+            .filter_map(|r| match r.data {
+                RrData::Address(ip) => Some(ip),
+                _ => None,
+            })
+            .collect();
+        let usable: Vec<IpAddr> = ips
+            .iter()
+            .copied()
+            .filter(|ip| ipv6 || ip.is_ipv4())
+            .collect();
+        for ip in &usable {
+            let addr = SocketAddr::new(*ip, dns.config().auth_port);
+            if !out.iter().any(|(_, x)| *x == addr) {
+                out.push((format!("{} ({ip})", n.trim_end_matches('.')), addr));
             }
         }
-        if out.len() == before {
-            unresolved.push(n);
+        let label = n.trim_end_matches('.').to_owned();
+        if ips.is_empty() {
+            not_asked.push((label, format!("has no address ({})", v4.describe())));
+        } else if usable.is_empty() {
+            not_asked.push((
+                label,
+                "has only IPv6 addresses, and this host has no IPv6".into(),
+            ));
         }
     }
     out.truncate(MAX_AUTH_ADDRESSES);
-    (out, unresolved)
+    (out, not_asked)
 }
 
 /// CAA governing `domain` (RFC 8659): the first non-empty CAA set climbing from the domain to its TLD.
-pub async fn caa(dns: &Dns, domain: &str) -> Caa {
+pub async fn caa(dns: &Session, domain: &str) -> Caa {
     let base = caa_base(domain);
     let mut result = Caa {
         domain: domain.to_owned(),
         found_at: None,
+        via_cname: None,
         records: Vec::new(),
         error: None,
     };
@@ -275,19 +311,26 @@ pub async fn caa(dns: &Dns, domain: &str) -> Caa {
         }
         // Validating, as a CA does: a DNSSEC-bogus CAA answer makes issuance fail.
         let answer = dns
-            .resolve_with(&name, RecordType::CAA, super::wire::Flags::Recursive)
+            .resolve_with(&name, RecordType::CAA, Flags::Recursive)
             .await;
         match &answer {
             Answer::Records { .. } => {
+                // A CNAME at the name is followed by the resolver: the set is its target's.
+                let owner = answer
+                    .all_of(RecordType::CAA)
+                    .next()
+                    .map(|r| r.name.clone());
                 let set: Vec<_> = answer
                     .all_of(RecordType::CAA)
+                    .filter(|r| Some(&r.name) == owner.as_ref())
                     .filter_map(|r| match &r.data {
                         RrData::Caa(c) => Some(c.clone()),
                         _ => None,
                     })
                     .collect();
-                if !set.is_empty() {
-                    result.found_at = Some(name);
+                if let Some(owner) = owner.filter(|_| !set.is_empty()) {
+                    result.via_cname = (owner != name).then(|| name.clone());
+                    result.found_at = Some(owner);
                     result.records = set;
                     return result;
                 }
@@ -303,10 +346,9 @@ pub async fn caa(dns: &Dns, domain: &str) -> Caa {
     result
 }
 
-/// A sibling of `name` that no one would create: `_acm-dns-doctor-probe-<random>.<parent of name>`.
-pub fn probe_name(name: &str) -> String {
+/// A sibling of `name` that no one would create: `_acm-dns-doctor-probe-<nonce>.<parent of name>`.
+pub fn probe_name(name: &str, nonce: u16) -> String {
     let parent = parent(name).unwrap_or_else(|| ".".into());
-    let nonce = super::rand_id();
     format!(
         "_acm-dns-doctor-probe-{nonce:04x}.{}",
         parent.trim_start_matches('.')

@@ -5,12 +5,17 @@
 //! resolv.conf: every server asked is one the caller named. Answers are `evidence` types.
 
 pub mod live;
+mod session;
 pub mod transport;
 pub mod wire;
 
-use crate::evidence::{Answer, ServerAnswer};
+pub use session::Session;
+
+use crate::evidence::Answer;
 use hickory_proto::rr::RecordType;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How to reach DNS.
@@ -24,6 +29,16 @@ pub struct DnsConfig {
     pub timeout: Duration,
     /// How many times to send a UDP question before giving up.
     pub attempts: u8,
+    /// Whether name servers' IPv6 addresses are asked (the host can reach IPv6).
+    pub ipv6: bool,
+}
+
+/// True when this host has a route to the public IPv6 Internet. Only asks the kernel for a route
+/// (a UDP `connect` sends nothing).
+pub fn host_has_ipv6() -> bool {
+    std::net::UdpSocket::bind("[::]:0")
+        .and_then(|s| s.connect("[2001:4860:4860::8888]:53"))
+        .is_ok()
 }
 
 /// A DNS client that asks one named server one question at a time.
@@ -33,7 +48,41 @@ pub struct Dns {
     pub config: DnsConfig,
     /// Questions in flight at once, across every certificate of the process: a certificate with a
     /// hundred names, or many at once, must not exhaust sockets (Lambda allows 1,024 descriptors).
-    in_flight: std::sync::Arc<tokio::sync::Semaphore>,
+    in_flight: Arc<tokio::sync::Semaphore>,
+    /// Questions sent, for the benchmark and the cost tests.
+    counts: Arc<Counts>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    recursive: AtomicUsize,
+    authoritative: AtomicUsize,
+}
+
+/// How many questions were sent: to recursive resolvers and to authoritative servers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Questions {
+    /// To the configured recursive resolvers.
+    pub recursive: usize,
+    /// To authoritative servers (recursion not desired).
+    pub authoritative: usize,
+}
+
+impl Questions {
+    /// Both kinds together.
+    pub fn total(self) -> usize {
+        self.recursive + self.authoritative
+    }
+}
+
+impl std::ops::Sub for Questions {
+    type Output = Questions;
+    fn sub(self, earlier: Questions) -> Questions {
+        Questions {
+            recursive: self.recursive - earlier.recursive,
+            authoritative: self.authoritative - earlier.authoritative,
+        }
+    }
 }
 
 /// At most this many DNS questions are in flight at once.
@@ -44,11 +93,13 @@ impl Dns {
     pub fn new(config: DnsConfig) -> Self {
         Dns {
             config,
-            in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            counts: Arc::default(),
         }
     }
 
-    /// Asks `server` for `name`/`rtype` with these flags. Never fails: a failure is an `Answer`.
+    /// Asks `server` for `name`/`rtype` with these flags, every time (see `Session` for a run's
+    /// memory). Never fails: a failure is an `Answer`.
     pub async fn ask(
         &self,
         server: SocketAddr,
@@ -58,6 +109,11 @@ impl Dns {
     ) -> Answer {
         // Never closed, so acquiring cannot fail; without a permit we would only lose the bound.
         let _permit = self.in_flight.acquire().await.ok();
+        let count = match flags {
+            wire::Flags::Authoritative => &self.counts.authoritative,
+            _ => &self.counts.recursive,
+        };
+        count.fetch_add(1, Ordering::Relaxed);
         let id: u16 = rand_id();
         let query = match wire::build_query(id, name, rtype, flags) {
             Ok(q) => q,
@@ -83,36 +139,12 @@ impl Dns {
         }
     }
 
-    /// Asks every configured resolver, concurrently, validating DNSSEC as ACM does: the public view.
-    pub async fn ask_resolvers(&self, name: &str, rtype: RecordType) -> Vec<ServerAnswer> {
-        let asks = self.config.resolvers.iter().map(|r| async move {
-            ServerAnswer {
-                server: r.to_string(),
-                answer: self.ask(*r, name, rtype, wire::Flags::Recursive).await,
-            }
-        });
-        futures::future::join_all(asks).await
-    }
-
-    /// Asks the resolvers in order until one gives a definite answer; the last failure otherwise.
-    /// Checking disabled: used to find zones and servers, which must work even when DNSSEC is broken.
-    pub async fn resolve(&self, name: &str, rtype: RecordType) -> Answer {
-        self.resolve_with(name, rtype, wire::Flags::RecursiveUnchecked)
-            .await
-    }
-
-    /// Like `resolve`, with the given flags.
-    pub async fn resolve_with(&self, name: &str, rtype: RecordType, flags: wire::Flags) -> Answer {
-        let mut last = Answer::Failed {
-            reason: "no resolver configured".into(),
-        };
-        for r in &self.config.resolvers {
-            last = self.ask(*r, name, rtype, flags).await;
-            if last.is_definite() {
-                break;
-            }
+    /// Questions asked so far by this client (and its clones), by kind.
+    pub fn questions(&self) -> Questions {
+        Questions {
+            recursive: self.counts.recursive.load(Ordering::Relaxed),
+            authoritative: self.counts.authoritative.load(Ordering::Relaxed),
         }
-        last
     }
 }
 
@@ -178,6 +210,7 @@ mod tests {
             auth_port: addr.port(),
             timeout: Duration::from_secs(5),
             attempts: 1,
+            ipv6: false,
         });
         let asks = (0..MAX_IN_FLIGHT * 2 + 50).map(|i| {
             let dns = dns.clone();

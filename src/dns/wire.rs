@@ -22,7 +22,7 @@ pub enum WireError {
 pub const EDNS_PAYLOAD: u16 = 1232;
 
 /// How a question is flagged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Flags {
     /// To an authoritative server: recursion not desired.
     Authoritative,

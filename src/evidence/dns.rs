@@ -194,6 +194,10 @@ pub struct Authoritative {
     pub negative_ttl: Option<u32>,
     /// Why the apex or its servers could not be found, if so.
     pub error: Option<String>,
+    /// Name servers of the zone that were not asked, with why (no address; IPv6 only, on a host
+    /// without IPv6). Shown, never counted as failed lookups.
+    #[serde(default)]
+    pub not_asked: Vec<(String, String)>,
     /// `CNAME` at the validation name, per authoritative server address.
     pub cname: Vec<ServerAnswer>,
     /// `TXT` at the validation name, per server.
@@ -202,9 +206,15 @@ pub struct Authoritative {
     pub doubled_cname: Vec<ServerAnswer>,
     /// `CNAME` at the validation name without its leading underscore, per server.
     pub bare_cname: Vec<ServerAnswer>,
+    /// `A` at the validation name, per server (a proxied or flattened record answers an address).
+    #[serde(default)]
+    pub address: Vec<ServerAnswer>,
+    /// The names above, the address and the probe are asked only when the CNAME at the name is
+    /// absent or wrong on some server: otherwise they cannot change the verdict.
+    ///
     /// A name that cannot exist beside the validation name (`_acm-dns-doctor-probe-<random>.<parent>`),
-    /// asked for its `CNAME` per server: an answer means a wildcard CNAME, which answers for every
-    /// missing name and must not be mistaken for a published record.
+    /// asked for its `A` per server: a CNAME or address in the answer means a wildcard, which answers
+    /// for every missing name and must not be mistaken for a published record.
     pub wildcard_probe: Vec<ServerAnswer>,
 }
 
@@ -231,6 +241,10 @@ pub struct Caa {
     pub domain: String,
     /// The name where the relevant CAA set was found (None: no CAA anywhere, any CA may issue).
     pub found_at: Option<String>,
+    /// The name asked, when the set came from the target of a CNAME there (the name inherits
+    /// its target's CAA: a hosting provider's, say).
+    #[serde(default)]
+    pub via_cname: Option<String>,
     /// That set.
     pub records: Vec<CaaRecord>,
     /// Why the lookup failed, if it did.

@@ -177,6 +177,7 @@ pub fn dns_config(world: &World) -> DnsConfig {
         auth_port: world.port(),
         timeout: Duration::from_millis(700),
         attempts: 1,
+        ipv6: false,
     }
 }
 
