@@ -103,7 +103,7 @@ async fn missing_record_says_which_zone_to_add_it_to() {
     let (id, net) = delegated_r53_zone(&lab, "missing-shop.com", &[]).await;
     let world = net.start().await.unwrap();
     let r = check(&lab, &world, &arn).await;
-    assert_eq!(codes(&r), vec![Code::RecordMissing]);
+    assert_eq!(codes(&r), vec![Code::RecordMissing], "{:#?}", r.findings);
     let f = finding(&r, Code::RecordMissing);
     assert!(f.remedy.contains(&id), "{}", f.remedy);
     assert!(f.remedy.contains(&rec.value), "{}", f.remedy);
@@ -480,5 +480,93 @@ async fn validation_delegated_through_a_cname_chain() {
             .any(|e| e.contains("ACM follows at most 5")),
         "{:?}",
         f.evidence
+    );
+}
+
+#[tokio::test]
+async fn a_lame_secondary_beside_a_serving_one_is_a_warning_and_the_record_is_fine() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("lame-shop.com", &[]).await;
+    let world = provider_world(
+        "lame-shop.com",
+        &format!("{} 300 CNAME {}", rec.name, rec.value),
+    )
+    .await;
+    world.set_behaviour(OTHER_HOSTS[1], Behaviour::Refused);
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordOk, Code::LameNameServer]);
+    let f = finding(&r, Code::LameNameServer);
+    assert!(f.summary.contains("ns2.otherdns.net"), "{}", f.summary);
+}
+
+#[tokio::test]
+async fn a_proxied_record_answers_an_address_not_the_cname() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("proxy-shop.com", &[]).await;
+    // What a CDN's proxy toggle does: the name answers the CDN's address instead of the CNAME.
+    let world = provider_world("proxy-shop.com", &format!("{} 300 A 192.0.2.80", rec.name)).await;
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::WrongRecordType]);
+    let f = finding(&r, Code::WrongRecordType);
+    assert!(f.remedy.contains("DNS-only"), "{}", f.remedy);
+}
+
+#[tokio::test]
+async fn an_ipv6_only_name_server_is_shown_not_asked_and_the_verdict_stands() {
+    let lab = Lab::new().await;
+    let (arn, _) = lab.request("v6-shop.com", &[]).await;
+    let mut net = Internet::new();
+    // A third name server with only an AAAA record; the tests' DNS settings say: no IPv6 here.
+    net.zone(
+        "v6-shop.com",
+        &OTHER_HOSTS,
+        "@ 3600 NS ns1.otherdns.net.\n@ 3600 NS ns2.otherdns.net.\n@ 3600 NS ns3.v6only.net.",
+    );
+    net.zone("v6only.net", &OTHER_HOSTS, "ns3 3600 AAAA 2001:db8::53");
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordMissing], "{:#?}", r.findings);
+    let f = finding(&r, Code::RecordMissing);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("ns3.v6only.net was not asked") && e.contains("IPv6")),
+        "{:?}",
+        f.evidence
+    );
+}
+
+#[tokio::test]
+async fn caa_inherited_through_a_cname_at_the_domain() {
+    let lab = Lab::new().await;
+    let (arn, rec) = lab.request("www.alias-shop.com", &[]).await;
+    let mut net = Internet::new();
+    net.zone(
+        "alias-shop.com",
+        &OTHER_HOSTS,
+        &format!(
+            "{} 300 CNAME {}\nwww 300 CNAME host.hosting-co.net.",
+            rec.name, rec.value
+        ),
+    );
+    net.zone(
+        "hosting-co.net",
+        &OTHER_HOSTS,
+        "host 300 A 192.0.2.7\nhost 300 CAA 0 issue \"letsencrypt.org\"",
+    );
+    let world = net.start().await.unwrap();
+    let r = check(&lab, &world, &arn).await;
+    assert_eq!(codes(&r), vec![Code::RecordOk, Code::CaaForbidsAmazon]);
+    let f = finding(&r, Code::CaaForbidsAmazon);
+    assert!(
+        f.summary.contains("host.hosting-co.net.")
+            && f.summary.contains("CNAME at www.alias-shop.com."),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remedy.contains("Ask the owner of host.hosting-co.net."),
+        "{}",
+        f.remedy
     );
 }
