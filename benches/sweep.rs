@@ -1,12 +1,21 @@
-//! Benchmark: `acm-dns-doctor sweep` over N pending certificates (half healthy, half with the apex
-//! appended) against moto and a loopback DNS internet. Reports wall time, time per certificate and the
-//! CLI process's peak memory (VmHWM, polled from /proc). Run: `scripts/bench [N]` (release build).
+//! Benchmark: `acm-dns-doctor sweep` over N pending certificates spread over Z zones (each with
+//! its domain, a wildcard sharing its record, and `www`; half healthy, half with the apex
+//! appended) against moto and a loopback DNS internet. Reports wall time, time per certificate
+//! and the CLI process's peak memory (VmHWM, polled from /proc); then, in process, the DNS
+//! questions of one run per validation record and per zone (recursive and authoritative), and
+//! the run's wall time against asking the same certificates one question at a time.
+//! Run: `scripts/bench [N] [Z]` (release build; defaults 50 and 10).
+
+#![allow(clippy::cast_precision_loss)] // ratios for people to read
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use acm_dns_doctor::dns::{Dns, Session, wire::Flags};
 use acm_dns_doctor_testkit::dns::Internet;
-use common::{Lab, OTHER_HOSTS};
+use common::{Lab, OTHER_HOSTS, dns_config};
+use hickory_proto::rr::RecordType;
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -22,29 +31,42 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args()
+    let numbers: Vec<usize> = std::env::args()
         .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(50);
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let n = numbers.first().copied().unwrap_or(50);
+    let zones = numbers.get(1).copied().unwrap_or(10).clamp(1, n.max(1));
     let runs = 3;
     let lab = Lab::new().await;
     let mut net = Internet::new();
+    let mut content = vec![String::new(); zones];
+    let mut arns = Vec::new();
     for i in 0..n {
-        let domain = format!("bench{i}.com");
-        let (_, rec) = lab.request(&domain, &[&format!("*.{domain}")]).await;
-        let owner = if i % 2 == 0 {
-            rec.name.clone()
-        } else {
-            rec.name.trim_end_matches('.').to_owned()
-        };
-        net.zone(
-            &domain,
-            &OTHER_HOSTS,
-            &format!("{owner} 300 CNAME {}", rec.value),
-        );
+        let domain = format!("c{i}.bench{}.com", i % zones);
+        let (arn, _) = lab
+            .request(&domain, &[&format!("*.{domain}"), &format!("www.{domain}")])
+            .await;
+        let cert = acm_dns_doctor::aws::acm::describe(&lab.acm, &arn)
+            .await
+            .unwrap();
+        for t in cert.targets() {
+            let owner = if i % 2 == 0 {
+                t.record.name.clone()
+            } else {
+                t.record.name.trim_end_matches('.').to_owned() // the apex appended
+            };
+            let _ = writeln!(content[i % zones], "{owner} 300 CNAME {}", t.record.value);
+        }
+        arns.push(arn);
+    }
+    for (z, records) in content.iter().enumerate() {
+        net.zone(&format!("bench{z}.com"), &OTHER_HOSTS, records);
     }
     let world = net.start().await.unwrap();
-    println!("sweep of {n} certificates (each with an apex and a wildcard name), {runs} runs:");
+    println!(
+        "sweep of {n} certificates in {zones} zones (each a domain, its wildcard and www), {runs} runs:"
+    );
     let mut walls = Vec::new();
     let mut peaks = Vec::new();
     for _ in 0..runs {
@@ -101,5 +123,68 @@ async fn main() {
     println!(
         "  peak RSS of the CLI: {} MiB (max of {runs} runs)",
         peaks.iter().max().unwrap() / 1024
+    );
+
+    dns_cost(&lab, &world, &arns, zones).await;
+}
+
+/// One run in process: its DNS questions per record and per zone, and its wall time against the
+/// same certificates asked one question at a time (the seed article's `dig` procedure: the CNAME
+/// from the resolver, then the TXT, for each record, in turn).
+async fn dns_cost(
+    lab: &Lab,
+    world: &acm_dns_doctor_testkit::dns::World,
+    arns: &[String],
+    zones: usize,
+) {
+    world.flush_resolver_cache();
+    let mut doctor = lab.doctor(world);
+    doctor.max_concurrency = 8;
+    let before = doctor.dns.questions();
+    let start = Instant::now();
+    let (report, evidence) = doctor.examine(arns).await;
+    let wall = start.elapsed();
+    let asked = doctor.dns.questions() - before;
+    let records: usize = evidence.iter().map(|e| e.records.len()).sum();
+    assert_eq!(report.certificates.len(), arns.len());
+    let per = |q: usize, d: usize| q as f64 / d.max(1) as f64;
+    println!(
+        "  DNS questions of one run: {} ({} recursive, {} authoritative) for {records} records in {zones} zones",
+        asked.total(),
+        asked.recursive,
+        asked.authoritative
+    );
+    println!(
+        "    per record: {:.1} ({:.1} recursive, {:.1} authoritative); per zone: {:.1}",
+        per(asked.total(), records),
+        per(asked.recursive, records),
+        per(asked.authoritative, records),
+        per(asked.total(), zones)
+    );
+
+    world.flush_resolver_cache();
+    let plain = Dns::new(dns_config(world));
+    let start = Instant::now();
+    let mut one_by_one = 0;
+    for arn in arns {
+        let cert = acm_dns_doctor::aws::acm::describe(&lab.acm, arn)
+            .await
+            .unwrap();
+        for t in cert.targets() {
+            let session = Session::new(&plain);
+            for rtype in [RecordType::CNAME, RecordType::TXT] {
+                let _ = session
+                    .resolve_with(&t.record.name, rtype, Flags::Recursive)
+                    .await;
+                one_by_one += 1;
+            }
+        }
+    }
+    let baseline = start.elapsed();
+    println!(
+        "  one run: {:.2} s; one question at a time ({one_by_one} questions): {:.2} s; ratio {:.2}",
+        wall.as_secs_f64(),
+        baseline.as_secs_f64(),
+        wall.as_secs_f64() / baseline.as_secs_f64()
     );
 }
