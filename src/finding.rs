@@ -96,6 +96,9 @@ codes! {
     AuthoritativeInconsistent = "AUTHORITATIVE_INCONSISTENT" => Warning,
     /// SERVFAIL, REFUSED, a timeout or a broken answer made a verdict impossible.
     DnsLookupFailed = "DNS_LOOKUP_FAILED" => Warning,
+    /// A validating resolver fails on the record (or a CAA name) that is there with checking
+    /// disabled: the zone's DNSSEC chain is broken, and CAs must validate it.
+    DnssecBroken = "DNSSEC_BROKEN" => Error,
     /// A name server of the zone does not answer for it while the others do.
     LameNameServer = "LAME_NAME_SERVER" => Warning,
     /// CAA records at or above the domain forbid Amazon's CA.

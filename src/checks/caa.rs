@@ -1,7 +1,9 @@
 //! CAA: whether the records that govern each domain let Amazon's CA issue, and whether they could be read.
 
+use super::facts::dnssec_broken;
 use crate::evidence::{Caa, CaaRecord, Evidence};
 use crate::finding::{Code, Finding};
+use crate::names::{caa_base, is_within};
 
 /// CA domains that must appear in a restricting CAA set for ACM to issue (ACM user guide).
 pub const AMAZON_CAA: &[&str] = &[
@@ -143,12 +145,32 @@ pub fn caa_forbids_amazon(ev: &Evidence, _now: i64) -> Vec<Finding> {
         .collect()
 }
 
-/// A CAA lookup failed: ACM's CA treats that as a refusal (CAA_ERROR).
+/// A CAA lookup failed: ACM's CA treats that as a refusal (CAA_ERROR). When it answers with
+/// checking disabled, DNSSEC is what fails (said once per zone: a record finding may say it).
 pub fn caa_lookup_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
     ev.caa
         .iter()
         .filter_map(|caa| {
             let e = caa.error.as_ref()?;
+            if caa.answers_unchecked {
+                let base = caa_base(&caa.domain);
+                let said = ev.records.iter().any(|r| {
+                    dnssec_broken(&r.live)
+                        && r.live.dnssec.as_ref().is_some_and(|d| is_within(&base, &d.apex))
+                });
+                if said {
+                    return None;
+                }
+                return Some(
+                    Finding::new(
+                        Code::DnssecBroken,
+                        format!("The CAA lookup for {} fails DNSSEC validation while it answers with checking disabled; CAs must validate CAA with DNSSEC (since 15 March 2026), so the request would fail with CAA_ERROR.", caa.domain),
+                        format!("Fix the DNSSEC chain of the zone that holds {base} (the DS at the registrar, the zone's keys and signatures; `delv` or DNSViz show where it breaks)."),
+                    )
+                    .about(std::slice::from_ref(&caa.domain), None)
+                    .with_evidence([e.clone()]),
+                );
+            }
             Some(
                 Finding::new(
                     Code::DnsLookupFailed,

@@ -1,7 +1,7 @@
 //! Facts derived once from a record's evidence, shared by the record checks (pure).
 
 use crate::evidence::{
-    Answer, MAX_CHAIN, RecordEvidence, RecordSet, Route53Evidence, RrData, ServerAnswer, Zone,
+    Answer, Live, MAX_CHAIN, RecordEvidence, RecordSet, Route53Evidence, RrData, ServerAnswer, Zone,
 };
 use crate::names::{doubled_name, is_near_record, normalize_name, value_matches};
 use hickory_proto::rr::RecordType;
@@ -59,6 +59,8 @@ pub struct Facts<'a> {
     pub wildcard_targets: Vec<String>,
     /// Servers of the zone that were not asked, with why.
     pub not_asked: &'a [(String, String)],
+    /// A validating resolver fails on the record while it answers with checking disabled.
+    pub dnssec_broken: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -127,6 +129,7 @@ impl<'a> Facts<'a> {
                 .collect(),
             doubled_live: live_cnames(&auth.doubled_cname),
             not_asked: &auth.not_asked,
+            dnssec_broken: dnssec_broken(&ev.live),
             bare_live: live_cnames(&auth.bare_cname),
             address_live: auth
                 .address
@@ -202,10 +205,14 @@ impl<'a> Facts<'a> {
     /// answered is not among them: `lame` names it.
     pub fn failures(&self) -> Vec<(&'a str, &'a str)> {
         let others_answer = self.auth_definite().next().is_some();
+        // Resolvers that fail validation are explained by DNSSEC_BROKEN when the chain is broken.
+        let dnssec = self.dnssec_broken;
         self.auth
             .iter()
             .filter(|(_, s)| !(others_answer && is_lame(s)))
-            .chain(self.recursive.iter())
+            .chain(self.recursive.iter().filter(move |(_, s)| {
+                !(dnssec && matches!(s, Seen::Failed(r) if r.starts_with("SERVFAIL")))
+            }))
             .filter_map(|(srv, s)| match s {
                 Seen::Failed(r) => Some((*srv, *r)),
                 _ => None,
@@ -268,6 +275,19 @@ pub fn chain_reaches<'c>(
     })
 }
 
+/// True when a resolver answers SERVFAIL on the record with checking enabled, and some resolver
+/// answers it with checking disabled: the mark of a broken DNSSEC chain.
+pub fn dnssec_broken(live: &Live) -> bool {
+    let servfail = live.recursive.iter().any(
+        |a| matches!(&a.answer, Answer::Failed { reason, .. } if reason.starts_with("SERVFAIL")),
+    );
+    let unchecked = live
+        .dnssec
+        .as_ref()
+        .is_some_and(|d| d.unchecked.iter().any(|a| a.answer.is_definite()));
+    servfail && unchecked
+}
+
 /// The reason a referral is reported with.
 const LAME: &str = "not authoritative for the zone (lame delegation)";
 
@@ -298,6 +318,6 @@ fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str, wildcard: &[Strin
             Seen::Absent(*negative_ttl)
         }
         Answer::Referral { .. } => Seen::Failed(LAME),
-        Answer::Failed { reason } => Seen::Failed(reason),
+        Answer::Failed { reason, .. } => Seen::Failed(reason),
     }
 }

@@ -6,6 +6,7 @@
 
 mod caa;
 mod certificate;
+mod dnssec;
 pub mod facts;
 mod name;
 mod placement;
@@ -28,6 +29,8 @@ pub struct RecordContext<'a> {
     pub ev: &'a RecordEvidence,
     /// Facts derived from it.
     pub facts: Facts<'a>,
+    /// Now, seconds since the epoch (signatures expire).
+    pub now: i64,
 }
 
 /// How a check runs, and over what.
@@ -60,7 +63,7 @@ const fn check(id: &'static str, emits: &'static [Code], run: Run) -> Check {
 
 use Code::{
     AuthoritativeInconsistent, CaaForbidsAmazon, CertificateFailed, CnameAndTxtConflict,
-    DnsLookupFailed, DoubledDomain, LameNameServer, NameMismatch, NotDnsValidated,
+    DnsLookupFailed, DnssecBroken, DoubledDomain, LameNameServer, NameMismatch, NotDnsValidated,
     RecordInPrivateZoneOnly, RecordInUndelegatedZone, RecordMissing, RecordNotPropagated, RecordOk,
     ResourceRecordNotReady, Route53Unavailable, ValidationDeadlineNear, ValidationTimedOut,
     ValueMismatch, WrongRecordType,
@@ -77,7 +80,8 @@ pub const CHECKS: &[Check] = &[
     check("resource_record_not_ready", &[ResourceRecordNotReady], Cert(certificate::resource_record_not_ready)),
     check("caa_forbids_amazon", &[CaaForbidsAmazon], Cert(caa::caa_forbids_amazon)),
     check("caa_unknown_critical", &[CaaForbidsAmazon], Cert(caa::caa_unknown_critical)),
-    check("caa_lookup_failed", &[DnsLookupFailed], Cert(caa::caa_lookup_failed)),
+    check("caa_lookup_failed", &[DnsLookupFailed, DnssecBroken], Cert(caa::caa_lookup_failed)),
+    check("dnssec_broken", &[DnssecBroken], Record(dnssec::dnssec_broken)),
     check("private_zone_only", &[RecordInPrivateZoneOnly], Record(placement::private_zone_only)),
     check("undelegated_zone", &[RecordInUndelegatedZone, RecordNotPropagated], Record(placement::undelegated_zone)),
     check("doubled_domain", &[DoubledDomain], Record(name::doubled_domain)),
@@ -127,6 +131,7 @@ pub fn run_checks(checks: &[Check], ev: &Evidence, now: i64) -> Vec<Finding> {
                 cert: &ev.certificate,
                 ev: rec,
                 facts: Facts::of(rec),
+                now,
             };
             let mut found: Vec<Finding> = checks
                 .iter()

@@ -43,6 +43,7 @@ fn nx() -> Answer {
 fn failed() -> Answer {
     Answer::Failed {
         reason: "timed out".into(),
+        ede: None,
     }
 }
 fn sa(server: &str, answer: Answer) -> ServerAnswer {
@@ -106,6 +107,7 @@ fn base() -> Evidence {
             route53: Route53Evidence::Listed { zones: vec![] },
             live: Live {
                 chains: vec![],
+                dnssec: None,
                 recursive: vec![sa("192.0.2.53:53", nx())],
                 authoritative: Authoritative {
                     apex: Some("example.com.".into()),
@@ -153,6 +155,7 @@ struct Case {
 fn refused() -> Answer {
     Answer::Failed {
         reason: "REFUSED (Query Refused)".into(),
+        ede: None,
     }
 }
 fn referral() -> Answer {
@@ -178,7 +181,124 @@ fn nodata() -> Answer {
     }
 }
 
+fn rr(name: &str, rtype: hickory_proto::rr::RecordType, data: RrData) -> Rr {
+    Rr {
+        name: name.into(),
+        rtype,
+        ttl: 300,
+        data,
+    }
+}
+fn servfail(ede: u16) -> Answer {
+    Answer::Failed {
+        reason: "SERVFAIL (Server Failure)".into(),
+        ede: Some(Ede {
+            code: ede,
+            text: "validation failure".into(),
+        }),
+    }
+}
+/// A validating resolver fails on the record; with checking disabled it is there. The parent
+/// publishes DS key tag `ds`; the zone serves DNSKEY key tags `keys`; the CNAME is signed until
+/// `expires` (no signature when `None`).
+fn bogus(ev: &mut Evidence, ds: Option<u16>, keys: &[u16], expires: Option<i64>) {
+    use hickory_proto::rr::RecordType;
+    healthy(ev);
+    live(ev).recursive = vec![sa("r", servfail(6))];
+    let ds = match ds {
+        Some(tag) => Answer::Records {
+            records: vec![rr(
+                "example.com.",
+                RecordType::DS,
+                RrData::Ds(Ds {
+                    key_tag: tag,
+                    algorithm: 13,
+                    digest_type: 2,
+                }),
+            )],
+            authoritative: false,
+        },
+        None => nodata(),
+    };
+    let dnskey = if keys.is_empty() {
+        nodata()
+    } else {
+        Answer::Records {
+            records: keys
+                .iter()
+                .map(|k| {
+                    rr(
+                        "example.com.",
+                        RecordType::DNSKEY,
+                        RrData::Dnskey(Dnskey {
+                            flags: 257,
+                            algorithm: 13,
+                            key_tag: *k,
+                        }),
+                    )
+                })
+                .collect(),
+            authoritative: true,
+        }
+    };
+    let mut signed = vec![rr(NAME, RecordType::CNAME, RrData::Name(VALUE.into()))];
+    if let Some(expiration) = expires {
+        signed.push(rr(
+            NAME,
+            RecordType::RRSIG,
+            RrData::Rrsig(Rrsig {
+                type_covered: RecordType::CNAME,
+                algorithm: 13,
+                inception: expiration - 30 * 86_400,
+                expiration,
+                key_tag: keys.first().copied().unwrap_or(1),
+                signer: "example.com.".into(),
+            }),
+        ));
+    }
+    live(ev).dnssec = Some(Dnssec {
+        apex: "example.com.".into(),
+        unchecked: vec![sa("r", cname(VALUE))],
+        ds,
+        dnskey: both(dnskey),
+        signed: both(Answer::Records {
+            records: signed,
+            authoritative: true,
+        }),
+    });
+}
+
 const CASES: &[Case] = &[
+    Case {
+        name: "DNSSEC: a DS left at the parent for a zone no longer signed",
+        setup: |ev| bogus(ev, Some(4242), &[], None),
+        expect: &[Code::DnssecBroken],
+    },
+    Case {
+        name: "DNSSEC: signatures expired",
+        setup: |ev| bogus(ev, Some(7), &[7], Some(NOW - 3600)),
+        expect: &[Code::DnssecBroken],
+    },
+    Case {
+        name: "DNSSEC: the DS names a key the zone no longer serves",
+        setup: |ev| bogus(ev, Some(7), &[8], Some(NOW + 86_400)),
+        expect: &[Code::DnssecBroken],
+    },
+    Case {
+        name: "a CAA lookup that fails validation and answers with checking disabled",
+        setup: |ev| {
+            healthy(ev);
+            ev.caa = vec![Caa {
+                domain: "example.com".into(),
+                found_at: None,
+                records: vec![],
+                error: Some("CAA lookup of example.com. failed: SERVFAIL".into()),
+                via_cname: None,
+                answers_unchecked: true,
+            }];
+        },
+        expect: &[Code::DnssecBroken, Code::RecordOk],
+    },
     Case {
         name: "healthy",
         setup: healthy,
@@ -503,6 +623,7 @@ const CASES: &[Case] = &[
                 records: vec![caa("issue", "letsencrypt.org")],
                 error: None,
                 via_cname: None,
+                answers_unchecked: false,
             }];
         },
         expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
@@ -518,6 +639,7 @@ const CASES: &[Case] = &[
                     records: vec![caa("issue", "amazon.com"), caa("issuewild", ";")],
                     error: None,
                     via_cname: None,
+                    answers_unchecked: false,
                 },
                 Caa {
                     domain: "*.example.com".into(),
@@ -525,6 +647,7 @@ const CASES: &[Case] = &[
                     records: vec![caa("issue", "amazon.com"), caa("issuewild", ";")],
                     error: None,
                     via_cname: None,
+                    answers_unchecked: false,
                 },
             ];
         },
@@ -542,6 +665,7 @@ const CASES: &[Case] = &[
                 records: vec![caa("issue", "amazon.com"), critical],
                 error: None,
                 via_cname: None,
+                answers_unchecked: false,
             }];
         },
         expect: &[Code::CaaForbidsAmazon, Code::RecordOk],
@@ -558,6 +682,7 @@ const CASES: &[Case] = &[
                 records: vec![critical],
                 error: None,
                 via_cname: None,
+                answers_unchecked: false,
             }];
         },
         expect: &[Code::RecordOk],
@@ -572,6 +697,7 @@ const CASES: &[Case] = &[
                 records: vec![],
                 error: Some("CAA lookup of example.com. failed: SERVFAIL (Server Failure)".into()),
                 via_cname: None,
+                answers_unchecked: false,
             }];
         },
         expect: &[Code::DnsLookupFailed, Code::RecordOk],
@@ -922,6 +1048,51 @@ fn proxied_and_not_asked_say_what_they_saw() {
 }
 
 #[test]
+fn dnssec_says_why_the_chain_breaks() {
+    let why = |ds, keys: &[u16], expires| {
+        let mut ev = base();
+        bogus(&mut ev, ds, keys, expires);
+        only(&ev, Code::DnssecBroken)
+    };
+    let f = why(Some(4242), &[], None);
+    assert!(
+        f.summary
+            .contains("still publishes a DS record for example.com."),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remedy
+            .starts_with("Remove the DS record for example.com. at the registrar"),
+        "{}",
+        f.remedy
+    );
+    assert!(
+        f.evidence.iter().any(|e| e.contains("EDE 6 DNSSEC Bogus")),
+        "{:?}",
+        f.evidence
+    );
+    let f = why(Some(7), &[7], Some(NOW - 3600));
+    assert!(f.summary.contains("expired on"), "{}", f.summary);
+    assert!(
+        f.remedy.starts_with("Sign example.com. again"),
+        "{}",
+        f.remedy
+    );
+    let f = why(Some(7), &[8], Some(NOW + 86_400));
+    assert!(
+        f.summary.contains("names key tag 7") && f.summary.contains("key tag 8"),
+        "{}",
+        f.summary
+    );
+    // Resolvers failing with no answer with checking disabled either: no DNSSEC verdict.
+    let mut ev = base();
+    bogus(&mut ev, Some(7), &[7], Some(NOW + 86_400));
+    live(&mut ev).dnssec.as_mut().unwrap().unchecked = vec![sa("r", failed())];
+    assert!(!codes(&run(&ev, NOW)).contains(&Code::DnssecBroken));
+}
+
+#[test]
 fn value_mismatch_shows_the_diff() {
     let mut ev = base();
     live(&mut ev).authoritative.cname =
@@ -964,6 +1135,7 @@ fn resolvers_failing_while_authorities_answer_points_at_dnssec() {
         "r",
         Answer::Failed {
             reason: "SERVFAIL (Server Failure)".into(),
+            ede: None,
         },
     )];
     let f = only(&ev, Code::DnsLookupFailed);

@@ -2,7 +2,7 @@
 
 use super::Session;
 use super::wire::Flags;
-use crate::evidence::{Answer, Authoritative, Caa, Live, MAX_CHAIN, RrData, ServerAnswer};
+use crate::evidence::{Answer, Authoritative, Caa, Dnssec, Live, MAX_CHAIN, RrData, ServerAnswer};
 use crate::names::{
     bare_name, caa_base, doubled_name, is_within, normalize_name, parent, value_matches,
 };
@@ -19,7 +19,7 @@ const MAX_WALK: usize = 12;
 
 /// Gathers the recursive and authoritative views of `name` (a validation record name).
 pub async fn gather(dns: &Session, name: &str, value: &str) -> Live {
-    let (recursive, authoritative) = tokio::join!(
+    let (recursive, (authoritative, servers)) = tokio::join!(
         dns.ask_resolvers(name, RecordType::CNAME),
         authoritative(dns, name, value)
     );
@@ -34,11 +34,61 @@ pub async fn gather(dns: &Session, name: &str, value: &str) -> Live {
     starts.sort();
     starts.dedup();
     starts.truncate(2);
-    let chains = join_all(starts.into_iter().map(|t| chain(dns, t))).await;
+    // A validating resolver that fails on the record: look at the zone's DNSSEC chain.
+    let servfail = recursive.iter().any(
+        |a| matches!(&a.answer, Answer::Failed { reason, .. } if reason.starts_with("SERVFAIL")),
+    );
+    let (chains, dnssec) =
+        tokio::join!(join_all(starts.into_iter().map(|t| chain(dns, t))), async {
+            match (&authoritative.apex, servfail) {
+                (Some(apex), true) => Some(dnssec(dns, name, apex, &servers).await),
+                _ => None,
+            }
+        });
     Live {
         recursive,
         authoritative,
         chains,
+        dnssec,
+    }
+}
+
+/// The record asked again with checking disabled, what the parent publishes (DS) and what the
+/// zone serves (DNSKEY, the record's signatures).
+async fn dnssec(dns: &Session, name: &str, apex: &str, servers: &[(String, SocketAddr)]) -> Dnssec {
+    let per_server = |qname: String, rtype: RecordType| {
+        join_all(servers.iter().map(move |(label, addr)| {
+            let qname = qname.clone();
+            async move {
+                ServerAnswer {
+                    server: label.clone(),
+                    answer: dns
+                        .ask(*addr, &qname, rtype, Flags::AuthoritativeDnssec)
+                        .await,
+                }
+            }
+        }))
+    };
+    let unchecked = join_all(dns.config().resolvers.iter().map(|r| async move {
+        ServerAnswer {
+            server: r.to_string(),
+            answer: dns
+                .ask(*r, name, RecordType::CNAME, Flags::RecursiveUnchecked)
+                .await,
+        }
+    }));
+    let (unchecked, ds, dnskey, signed) = tokio::join!(
+        unchecked,
+        dns.resolve_with(apex, RecordType::DS, Flags::RecursiveUnchecked),
+        per_server(apex.to_owned(), RecordType::DNSKEY),
+        per_server(name.to_owned(), RecordType::CNAME)
+    );
+    Dnssec {
+        apex: apex.to_owned(),
+        unchecked,
+        ds,
+        dnskey,
+        signed,
     }
 }
 
@@ -62,7 +112,11 @@ async fn chain(dns: &Session, start: String) -> Vec<String> {
 /// Finds the zone holding `name`, its live NS set and their addresses, then asks each address
 /// directly: `CNAME` and `TXT` at the name always; the names a mistake would have produced, the
 /// addresses at the name and the wildcard probe only when the CNAME is absent or wrong somewhere.
-async fn authoritative(dns: &Session, name: &str, value: &str) -> Authoritative {
+async fn authoritative(
+    dns: &Session,
+    name: &str,
+    value: &str,
+) -> (Authoritative, Vec<(String, SocketAddr)>) {
     let mut auth = Authoritative::default();
     // The zone of the name is the zone of its parent (the certificate's domain): a zone apex
     // cannot hold a CNAME. Starting there shares the walk with every record of the domain.
@@ -71,7 +125,7 @@ async fn authoritative(dns: &Session, name: &str, value: &str) -> Authoritative 
         Ok(found) => found,
         Err(e) => {
             auth.error = Some(e);
-            return auth;
+            return (auth, Vec::new());
         }
     };
     auth.apex = Some(apex.clone());
@@ -82,7 +136,7 @@ async fn authoritative(dns: &Session, name: &str, value: &str) -> Authoritative 
     names.dedup();
     if names.is_empty() {
         auth.error = Some(format!("no NS records for {apex}: {}", ns.describe()));
-        return auth;
+        return (auth, Vec::new());
     }
     auth.name_servers = names.clone();
     auth.ns_ttl = ns.all_of(RecordType::NS).map(|r| r.ttl).min();
@@ -100,7 +154,7 @@ async fn authoritative(dns: &Session, name: &str, value: &str) -> Authoritative 
                 .collect::<Vec<_>>()
                 .join("; ")
         ));
-        return auth;
+        return (auth, Vec::new());
     }
     auth.not_asked = not_asked;
     let ask_all = |qname: String, rtype: RecordType| {
@@ -132,7 +186,7 @@ async fn authoritative(dns: &Session, name: &str, value: &str) -> Authoritative 
     auth.cname = cname;
     auth.txt = txt;
     if published_everywhere {
-        return auth;
+        return (auth, servers);
     }
     let doubled = doubled_name(name, &apex);
     let bare = bare_name(name);
@@ -154,7 +208,7 @@ async fn authoritative(dns: &Session, name: &str, value: &str) -> Authoritative 
     auth.bare_cname = bare_cname;
     auth.address = address;
     auth.wildcard_probe = wildcard_probe;
-    auth
+    (auth, servers)
 }
 
 /// The NS set the parent zone delegates `apex` to, asked of the parent's own servers (no recursion,
@@ -239,7 +293,7 @@ fn step(candidate: &str, answer: &Answer) -> Step {
             Step::Apex(owner.clone(), *negative_ttl)
         }
         Answer::NoData { .. } | Answer::NxDomain { .. } | Answer::Referral { .. } => Step::Up,
-        Answer::Failed { reason } => Step::Fail(format!("{candidate} SOA: {reason}")),
+        Answer::Failed { reason, .. } => Step::Fail(format!("{candidate} SOA: {reason}")),
     }
 }
 
@@ -301,6 +355,7 @@ pub async fn caa(dns: &Session, domain: &str) -> Caa {
         domain: domain.to_owned(),
         found_at: None,
         via_cname: None,
+        answers_unchecked: false,
         records: Vec::new(),
         error: None,
     };
@@ -335,8 +390,15 @@ pub async fn caa(dns: &Session, domain: &str) -> Caa {
                     return result;
                 }
             }
-            Answer::Failed { reason } => {
-                result.error = Some(format!("CAA lookup of {name} failed: {reason}"));
+            Answer::Failed { reason, ede } => {
+                result.error = Some(match ede {
+                    Some(e) => format!("CAA lookup of {name} failed: {reason}; {e}"),
+                    None => format!("CAA lookup of {name} failed: {reason}"),
+                });
+                result.answers_unchecked = dns
+                    .resolve_with(&name, RecordType::CAA, Flags::RecursiveUnchecked)
+                    .await
+                    .is_definite();
                 return result;
             }
             _ => {}
@@ -411,7 +473,8 @@ mod tests {
             step(
                 "x.",
                 &Answer::Failed {
-                    reason: "SERVFAIL".into()
+                    reason: "SERVFAIL".into(),
+                    ede: None,
                 }
             ),
             Step::Fail(_)

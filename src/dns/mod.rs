@@ -109,9 +109,10 @@ impl Dns {
     ) -> Answer {
         // Never closed, so acquiring cannot fail; without a permit we would only lose the bound.
         let _permit = self.in_flight.acquire().await.ok();
-        let count = match flags {
-            wire::Flags::Authoritative => &self.counts.authoritative,
-            _ => &self.counts.recursive,
+        let count = if flags.to_authority() {
+            &self.counts.authoritative
+        } else {
+            &self.counts.recursive
         };
         count.fetch_add(1, Ordering::Relaxed);
         let id: u16 = rand_id();
@@ -120,6 +121,7 @@ impl Dns {
             Err(e) => {
                 return Answer::Failed {
                     reason: e.to_string(),
+                    ede: None,
                 };
             }
         };
@@ -135,6 +137,7 @@ impl Dns {
             Ok(msg) => wire::classify(&msg),
             Err(e) => Answer::Failed {
                 reason: e.to_string(),
+                ede: None,
             },
         }
     }

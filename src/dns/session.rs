@@ -86,6 +86,7 @@ impl Session {
     pub async fn resolve_with(&self, name: &str, rtype: RecordType, flags: Flags) -> Answer {
         let mut last = Answer::Failed {
             reason: "no resolver configured".into(),
+            ede: None,
         };
         for r in &self.config().resolvers {
             last = self.ask(*r, name, rtype, flags).await;

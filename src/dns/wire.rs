@@ -1,7 +1,8 @@
 //! DNS messages without sockets: build a question, classify a reply.
 
-use crate::evidence::{Answer, CaaRecord, Rr, RrData, Soa};
+use crate::evidence::{Answer, CaaRecord, Dnskey, Ds, Ede, Rr, RrData, Rrsig, Soa};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 /// Why a question could not be built or a reply not read.
@@ -31,6 +32,15 @@ pub enum Flags {
     /// To a recursive resolver with checking disabled (CD): finding zones and servers even when
     /// DNSSEC is broken, so the failure can be diagnosed instead of hiding everything.
     RecursiveUnchecked,
+    /// To an authoritative server, with DNSSEC OK (DO): the signatures and keys come too.
+    AuthoritativeDnssec,
+}
+
+impl Flags {
+    /// True for questions to an authoritative server (recursion not desired).
+    pub fn to_authority(self) -> bool {
+        matches!(self, Flags::Authoritative | Flags::AuthoritativeDnssec)
+    }
 }
 
 /// Encodes one question.
@@ -42,11 +52,12 @@ pub fn build_query(
 ) -> Result<Vec<u8>, WireError> {
     let qname = parse_name(name)?;
     let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
-    msg.metadata.recursion_desired = flags != Flags::Authoritative;
+    msg.metadata.recursion_desired = !flags.to_authority();
     msg.metadata.checking_disabled = flags == Flags::RecursiveUnchecked;
     msg.add_query(Query::query(qname, rtype));
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD);
+    edns.set_dnssec_ok(flags == Flags::AuthoritativeDnssec);
     msg.set_edns(edns);
     msg.to_vec().map_err(|e| WireError::Encode(e.to_string()))
 }
@@ -93,11 +104,13 @@ pub fn classify(msg: &Message) -> Answer {
         };
         return Answer::Failed {
             reason: format!("{mnemonic} ({})", rcode.to_str()),
+            ede: ede(msg),
         };
     }
     if msg.metadata.truncation {
         return Answer::Failed {
             reason: "truncated reply".into(),
+            ede: None,
         };
     }
     if !msg.answers.is_empty() {
@@ -169,6 +182,8 @@ pub fn rr(r: &Record) -> Rr {
             tag: c.tag.to_ascii_lowercase(),
             value: String::from_utf8_lossy(&c.value).into_owned(),
         }),
+        RData::Unknown { code, rdata } => dnssec_data(*code, &rdata.anything)
+            .unwrap_or_else(|| RrData::Other(format!("{code} ({} bytes)", rdata.anything.len()))),
         other => RrData::Other(other.to_string()),
     };
     Rr {
@@ -177,6 +192,85 @@ pub fn rr(r: &Record) -> Rr {
         ttl: r.ttl,
         data,
     }
+}
+
+/// The Extended DNS Error of a reply (EDNS option 15), if it has one.
+fn ede(msg: &Message) -> Option<Ede> {
+    let edns = msg.edns.as_ref()?;
+    edns.options().options.iter().find_map(|(_, o)| match o {
+        EdnsOption::Unknown(15, data) if data.len() >= 2 => Some(Ede {
+            code: u16::from_be_bytes([data[0], data[1]]),
+            text: String::from_utf8_lossy(&data[2..])
+                .trim_end_matches('\0')
+                .to_owned(),
+        }),
+        _ => None,
+    })
+}
+
+/// DS, DNSKEY and RRSIG data (RFC 4034), read from their wire form: only the parts the checks use.
+fn dnssec_data(rtype: RecordType, b: &[u8]) -> Option<RrData> {
+    let u16_at = |i: usize| Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]));
+    let u32_at = |i: usize| {
+        Some(u32::from_be_bytes([
+            *b.get(i)?,
+            *b.get(i + 1)?,
+            *b.get(i + 2)?,
+            *b.get(i + 3)?,
+        ]))
+    };
+    match rtype {
+        RecordType::DS => Some(RrData::Ds(Ds {
+            key_tag: u16_at(0)?,
+            algorithm: *b.get(2)?,
+            digest_type: *b.get(3)?,
+        })),
+        RecordType::DNSKEY => Some(RrData::Dnskey(Dnskey {
+            flags: u16_at(0)?,
+            algorithm: *b.get(3)?,
+            key_tag: key_tag(b),
+        })),
+        RecordType::RRSIG => {
+            let mut signer = String::new();
+            let mut i = 18;
+            loop {
+                let len = usize::from(*b.get(i)?);
+                if len == 0 {
+                    break;
+                }
+                let label = b.get(i + 1..i + 1 + len)?;
+                signer.push_str(&String::from_utf8_lossy(label).to_ascii_lowercase());
+                signer.push('.');
+                i += 1 + len;
+            }
+            if signer.is_empty() {
+                signer.push('.');
+            }
+            Some(RrData::Rrsig(Rrsig {
+                type_covered: RecordType::from(u16_at(0)?),
+                algorithm: *b.get(2)?,
+                expiration: i64::from(u32_at(8)?),
+                inception: i64::from(u32_at(12)?),
+                key_tag: u16_at(16)?,
+                signer,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// A DNSKEY's key tag (RFC 4034 appendix B).
+fn key_tag(rdata: &[u8]) -> u16 {
+    let mut ac: u32 = 0;
+    for (i, b) in rdata.iter().enumerate() {
+        ac += if i % 2 == 0 {
+            u32::from(*b) << 8
+        } else {
+            u32::from(*b)
+        };
+    }
+    ac += (ac >> 16) & 0xffff;
+    u16::try_from(ac & 0xffff).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -320,7 +414,8 @@ mod tests {
         assert_eq!(
             classify(&reply(ResponseCode::ServFail)),
             Answer::Failed {
-                reason: "SERVFAIL (Server Failure)".into()
+                reason: "SERVFAIL (Server Failure)".into(),
+                ede: None,
             }
         );
     }

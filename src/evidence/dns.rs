@@ -31,6 +31,12 @@ pub enum RrData {
     Soa(Soa),
     /// A CAA property (RFC 8659).
     Caa(CaaRecord),
+    /// A delegation signer at the parent (RFC 4034 §5).
+    Ds(Ds),
+    /// A zone's public key (RFC 4034 §2).
+    Dnskey(Dnskey),
+    /// A signature over an RRset (RFC 4034 §3).
+    Rrsig(Rrsig),
     /// Anything else, as presentation text.
     Other(String),
 }
@@ -65,7 +71,122 @@ impl RrData {
             RrData::Address(ip) => ip.to_string(),
             RrData::Soa(s) => format!("{} serial {} minimum {}", s.mname, s.serial, s.minimum),
             RrData::Caa(c) => format!("{} {} \"{}\"", u8::from(c.critical) * 128, c.tag, c.value),
+            RrData::Ds(d) => format!(
+                "key tag {} algorithm {} digest type {}",
+                d.key_tag, d.algorithm, d.digest_type
+            ),
+            RrData::Dnskey(k) => format!(
+                "key tag {} algorithm {} flags {}",
+                k.key_tag, k.algorithm, k.flags
+            ),
+            RrData::Rrsig(r) => format!(
+                "over {} by key tag {} of {}, valid {} to {}",
+                r.type_covered, r.key_tag, r.signer, r.inception, r.expiration
+            ),
         }
+    }
+}
+
+/// A DS record's parts that name the key it vouches for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ds {
+    /// The key tag of the DNSKEY it designates.
+    pub key_tag: u16,
+    /// The key's algorithm number.
+    pub algorithm: u8,
+    /// The digest algorithm number.
+    pub digest_type: u8,
+}
+
+/// A DNSKEY record's parts that identify it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dnskey {
+    /// Flags (256: zone key, 257: also a secure entry point).
+    pub flags: u16,
+    /// Algorithm number.
+    pub algorithm: u8,
+    /// Key tag (RFC 4034 appendix B).
+    pub key_tag: u16,
+}
+
+/// An RRSIG record's parts that say when and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rrsig {
+    /// The type of the RRset signed.
+    pub type_covered: RecordType,
+    /// Algorithm number.
+    pub algorithm: u8,
+    /// Valid from, seconds since the epoch.
+    pub inception: i64,
+    /// Valid until, seconds since the epoch.
+    pub expiration: i64,
+    /// The key tag of the signing key.
+    pub key_tag: u16,
+    /// The signer's name (the zone apex).
+    pub signer: String,
+}
+
+/// An Extended DNS Error (RFC 8914): why a resolver failed, in a code and words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ede {
+    /// The INFO-CODE.
+    pub code: u16,
+    /// The extra text the server gave (may be empty).
+    pub text: String,
+}
+
+impl Ede {
+    /// The code's name in the IANA registry, e.g. `DNSSEC Bogus`.
+    pub fn name(&self) -> &'static str {
+        match self.code {
+            0 => "Other Error",
+            1 => "Unsupported DNSKEY Algorithm",
+            2 => "Unsupported DS Digest Type",
+            3 => "Stale Answer",
+            4 => "Forged Answer",
+            5 => "DNSSEC Indeterminate",
+            6 => "DNSSEC Bogus",
+            7 => "Signature Expired",
+            8 => "Signature Not Yet Valid",
+            9 => "DNSKEY Missing",
+            10 => "RRSIGs Missing",
+            11 => "No Zone Key Bit Set",
+            12 => "NSEC Missing",
+            13 => "Cached Error",
+            14 => "Not Ready",
+            15 => "Blocked",
+            16 => "Censored",
+            17 => "Filtered",
+            18 => "Prohibited",
+            19 => "Stale NXDomain Answer",
+            20 => "Not Authoritative",
+            21 => "Not Supported",
+            22 => "No Reachable Authority",
+            23 => "Network Error",
+            24 => "Invalid Data",
+            25 => "Signature Expired before Valid",
+            26 => "Too Early",
+            27 => "Unsupported NSEC3 Iterations Value",
+            28 => "Unable to conform to policy",
+            29 => "Synthesized",
+            30 => "Invalid Query Type",
+            _ => "unassigned",
+        }
+    }
+
+    /// True for the codes that say DNSSEC validation failed.
+    pub fn is_dnssec(&self) -> bool {
+        matches!(self.code, 1 | 2 | 5..=12 | 25 | 27)
+    }
+}
+
+impl std::fmt::Display for Ede {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EDE {} {}", self.code, self.name())?;
+        if !self.text.is_empty() {
+            write!(f, ": {}", self.text)?;
+        }
+        Ok(())
     }
 }
 
@@ -103,6 +224,9 @@ pub enum Answer {
     Failed {
         /// Why, in a few words.
         reason: String,
+        /// The Extended DNS Error the server gave with it (RFC 8914), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ede: Option<Ede>,
     },
 }
 
@@ -164,7 +288,10 @@ impl Answer {
             Answer::Referral { name_servers } => {
                 format!("not authoritative: referral to {}", name_servers.join(", "))
             }
-            Answer::Failed { reason } => format!("failed: {reason}"),
+            Answer::Failed { reason, ede } => match ede {
+                Some(e) => format!("failed: {reason}; {e}"),
+                None => format!("failed: {reason}"),
+            },
         }
     }
 }
@@ -229,6 +356,26 @@ pub struct Live {
     /// (first element: that target). ACM follows up to five chained CNAMEs, so a record may point
     /// at another name that leads to the value ACM gave (CNAME delegation of validation).
     pub chains: Vec<Vec<String>>,
+    /// The zone's DNSSEC chain, when a validating resolver failed on the record.
+    #[serde(default)]
+    pub dnssec: Option<Dnssec>,
+}
+
+/// What the zone's DNSSEC chain shows, gathered when a validating resolver failed on the record:
+/// enough to say why validation fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dnssec {
+    /// The zone whose chain was looked at.
+    pub apex: String,
+    /// The record asked again with checking disabled (CD), per resolver: data here and a
+    /// failure without CD is the mark of broken DNSSEC.
+    pub unchecked: Vec<ServerAnswer>,
+    /// `DS` for the zone, from a resolver with checking disabled (what the parent publishes).
+    pub ds: Answer,
+    /// `DNSKEY` at the apex, per authoritative server (DNSSEC OK).
+    pub dnskey: Vec<ServerAnswer>,
+    /// `CNAME` at the record's name with its signatures, per authoritative server (DNSSEC OK).
+    pub signed: Vec<ServerAnswer>,
 }
 
 /// ACM follows at most this many chained CNAMEs; the gatherer looks one further to say so.
@@ -249,4 +396,8 @@ pub struct Caa {
     pub records: Vec<CaaRecord>,
     /// Why the lookup failed, if it did.
     pub error: Option<String>,
+    /// After a failed lookup: whether the same question with checking disabled (CD) answered,
+    /// the mark of broken DNSSEC.
+    #[serde(default)]
+    pub answers_unchecked: bool,
 }

@@ -13,7 +13,8 @@ pub use acm::{
     ValidationMethod, ValidationRecord, ValidationStatus,
 };
 pub use dns::{
-    Answer, Authoritative, Caa, CaaRecord, Live, MAX_CHAIN, Rr, RrData, ServerAnswer, Soa,
+    Answer, Authoritative, Caa, CaaRecord, Dnskey, Dnssec, Ds, Ede, Live, MAX_CHAIN, Rr, RrData,
+    Rrsig, ServerAnswer, Soa,
 };
 pub use route53::{RecordSet, Route53Evidence, Zone, ZoneRecords};
 
