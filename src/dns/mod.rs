@@ -125,15 +125,7 @@ impl Dns {
                 };
             }
         };
-        match transport::exchange(
-            server,
-            &query,
-            id,
-            self.config.timeout,
-            self.config.attempts,
-        )
-        .await
-        {
+        match transport::exchange(server, query, self.config.timeout, self.config.attempts).await {
             Ok(msg) => wire::classify(&msg),
             Err(e) => Answer::Failed {
                 reason: e.to_string(),
@@ -194,15 +186,20 @@ mod tests {
             let (sock, now, max) = (sock.clone(), now.clone(), max.clone());
             tokio::spawn(async move {
                 let mut buf = [0u8; 512];
-                while let Ok((_, from)) = sock.recv_from(&mut buf).await {
-                    let id = u16::from_be_bytes([buf[0], buf[1]]);
+                while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                    let question = Message::from_vec(&buf[..n]).unwrap();
                     let waiting = now.fetch_add(1, Ordering::SeqCst) + 1;
                     max.fetch_max(waiting, Ordering::SeqCst);
                     let (sock, now) = (sock.clone(), now.clone());
                     tokio::spawn(async move {
                         tokio::time::sleep(Duration::from_millis(30)).await;
                         now.fetch_sub(1, Ordering::SeqCst);
-                        let reply = Message::new(id, MessageType::Response, OpCode::Query);
+                        let mut reply = Message::new(
+                            question.metadata.id,
+                            MessageType::Response,
+                            OpCode::Query,
+                        );
+                        reply.add_queries(question.queries);
                         let _ = sock.send_to(&reply.to_vec().unwrap(), from).await;
                     });
                 }
