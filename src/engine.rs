@@ -133,7 +133,7 @@ impl Run<'_> {
         let mut bases: Vec<String> = domains.iter().map(|d| caa_base(d)).collect();
         bases.sort();
         bases.dedup();
-        let sets = join_all(bases.iter().map(|b| live::caa(dns, b))).await;
+        let sets = join_all(bases.iter().map(|b| crate::dns::caa::lookup(dns, b))).await;
         let caa = domains
             .iter()
             .filter_map(|d| {

@@ -117,29 +117,13 @@ impl<'a> Facts<'a> {
             value,
             auth: seen(&auth.cname),
             recursive: seen(&ev.live.recursive),
-            txt: auth
-                .txt
-                .iter()
-                .flat_map(|a| {
-                    a.answer
-                        .values(name, RecordType::TXT)
-                        .into_iter()
-                        .map(move |v| (a.server.as_str(), v))
-                })
-                .collect(),
+            txt: served(&auth.txt, name, RecordType::TXT),
             doubled_live: live_cnames(&auth.doubled_cname),
             not_asked: &auth.not_asked,
             dnssec_broken: dnssec_broken(&ev.live),
             bare_live: live_cnames(&auth.bare_cname),
-            address_live: auth
-                .address
-                .iter()
-                .flat_map(|a| {
-                    a.answer
-                        .values(name, RecordType::A)
-                        .into_iter()
-                        .map(move |v| (a.server.as_str(), v))
-                })
+            address_live: served(&auth.address, name, RecordType::A)
+                .into_iter()
                 .filter(|(_, ip)| !wildcard_addresses.contains(ip))
                 .collect(),
             wildcard_targets,
@@ -273,6 +257,23 @@ pub fn chain_reaches<'c>(
                 .position(|t| value_matches(t, value))
                 .is_some_and(|k| k < MAX_CHAIN)
     })
+}
+
+/// The data of `rtype` at `name` each server served: (server, data).
+fn served<'a>(
+    answers: &'a [ServerAnswer],
+    name: &str,
+    rtype: RecordType,
+) -> Vec<(&'a str, String)> {
+    answers
+        .iter()
+        .flat_map(|a| {
+            a.answer
+                .values(name, rtype)
+                .into_iter()
+                .map(move |v| (a.server.as_str(), v))
+        })
+        .collect()
 }
 
 /// True when a resolver answers SERVFAIL on the record with checking enabled, and some resolver

@@ -4,6 +4,7 @@
 //! `live` gathers the public view of a validation record. No resolver here ever reads the machine's
 //! resolv.conf: every server asked is one the caller named. Answers are `evidence` types.
 
+pub mod caa;
 pub mod live;
 mod session;
 pub mod transport;
