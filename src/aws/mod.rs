@@ -175,7 +175,12 @@ where
                 .and_then(|e| e.message())
                 .unwrap_or_default()
                 .to_owned();
-            if code.starts_with("AccessDenied") {
+            if code.starts_with("AccessDenied")
+                || matches!(
+                    code.as_str(),
+                    "AuthorizationError" | "KMSAccessDenied" | "KMSAccessDeniedException"
+                )
+            {
                 AwsError::AccessDenied { action, message }
             } else if THROTTLING.contains(&code.as_str()) {
                 AwsError::Throttled { action, code }

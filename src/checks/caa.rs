@@ -1,6 +1,7 @@
 //! CAA: whether the records that govern each domain let Amazon's CA issue, and whether they could be read.
 
 use super::facts::dnssec_broken;
+use super::records_matter;
 use crate::evidence::{Caa, CaaRecord, Evidence};
 use crate::finding::{Code, Finding};
 use crate::names::{caa_base, is_within};
@@ -154,7 +155,7 @@ pub fn caa_lookup_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
             let e = caa.error.as_ref()?;
             if caa.answers_unchecked {
                 let base = caa_base(&caa.domain);
-                let said = ev.records.iter().any(|r| {
+                let said = records_matter(&ev.certificate.status) && ev.records.iter().any(|r| {
                     dnssec_broken(&r.live)
                         && r.live.dnssec.as_ref().is_some_and(|d| is_within(&base, &d.apex))
                 });

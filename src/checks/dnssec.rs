@@ -57,7 +57,9 @@ fn diagnose(d: &Dnssec, name: &str, now: i64) -> (String, String) {
     let ds = ds_of(&d.ds);
     let keys = keys_of(&d.dnskey);
     let sigs = signatures_of(&d.signed, RecordType::CNAME);
-    if !ds.is_empty() && keys.is_empty() {
+    // Said only when a server answered that there is no DNSKEY: failed lookups prove nothing.
+    let no_keys = keys.is_empty() && d.dnskey.iter().any(|a| a.answer.is_negative());
+    if !ds.is_empty() && no_keys {
         return (
             format!(
                 "the parent zone still publishes a DS record for {apex}, but {apex} serves no DNSKEY: it is no longer signed"
@@ -105,7 +107,11 @@ fn diagnose(d: &Dnssec, name: &str, now: i64) -> (String, String) {
             ),
         );
     }
-    if !keys.is_empty() && sigs.is_empty() {
+    let record_served = d
+        .signed
+        .iter()
+        .any(|a| !a.answer.values(name, RecordType::CNAME).is_empty());
+    if !keys.is_empty() && sigs.is_empty() && record_served {
         return (
             format!("{apex} publishes DNSKEY records but {name} carries no signature"),
             format!(
@@ -150,7 +156,13 @@ pub fn dnssec_broken(ctx: &RecordContext) -> Option<Finding> {
             }),
     );
     let ds = ds_of(&d.ds);
-    evidence.push(if ds.is_empty() {
+    evidence.push(if !d.ds.is_definite() {
+        format!(
+            "The parent's DS for {} could not be read: {}",
+            d.apex,
+            d.ds.describe()
+        )
+    } else if ds.is_empty() {
         format!("The parent publishes no DS for {}", d.apex)
     } else {
         format!(
@@ -160,15 +172,19 @@ pub fn dnssec_broken(ctx: &RecordContext) -> Option<Finding> {
         )
     });
     let keys = keys_of(&d.dnskey);
-    evidence.push(if keys.is_empty() {
-        format!("{} serves no DNSKEY", d.apex)
-    } else {
-        format!(
-            "{} serves DNSKEY key tag {}",
-            d.apex,
-            tags(keys.iter().map(|k| &k.key_tag))
-        )
-    });
+    evidence.push(
+        if keys.is_empty() && !d.dnskey.iter().any(|a| a.answer.is_negative()) {
+            format!("{}'s DNSKEY could not be read from its servers", d.apex)
+        } else if keys.is_empty() {
+            format!("{} serves no DNSKEY", d.apex)
+        } else {
+            format!(
+                "{} serves DNSKEY key tag {}",
+                d.apex,
+                tags(keys.iter().map(|k| &k.key_tag))
+            )
+        },
+    );
     evidence.extend(signatures_of(&d.signed, RecordType::CNAME).iter().map(|s| {
         format!(
             "RRSIG on {name} by key tag {}: valid {} to {}",

@@ -61,6 +61,8 @@ pub struct Facts<'a> {
     pub not_asked: &'a [(String, String)],
     /// A validating resolver fails on the record while it answers with checking disabled.
     pub dnssec_broken: bool,
+    /// The resolvers that do so.
+    pub dnssec_failing: Vec<&'a str>,
 }
 
 impl<'a> Facts<'a> {
@@ -121,6 +123,7 @@ impl<'a> Facts<'a> {
             doubled_live: live_cnames(&auth.doubled_cname),
             not_asked: &auth.not_asked,
             dnssec_broken: dnssec_broken(&ev.live),
+            dnssec_failing: dnssec_failing(&ev.live),
             bare_live: live_cnames(&auth.bare_cname),
             address_live: served(&auth.address, name, RecordType::A)
                 .into_iter()
@@ -189,14 +192,15 @@ impl<'a> Facts<'a> {
     /// answered is not among them: `lame` names it.
     pub fn failures(&self) -> Vec<(&'a str, &'a str)> {
         let others_answer = self.auth_definite().next().is_some();
-        // Resolvers that fail validation are explained by DNSSEC_BROKEN when the chain is broken.
-        let dnssec = self.dnssec_broken;
+        // Resolvers that fail validation on a broken chain are explained by DNSSEC_BROKEN.
         self.auth
             .iter()
             .filter(|(_, s)| !(others_answer && is_lame(s)))
-            .chain(self.recursive.iter().filter(move |(_, s)| {
-                !(dnssec && matches!(s, Seen::Failed(r) if r.starts_with("SERVFAIL")))
-            }))
+            .chain(
+                self.recursive
+                    .iter()
+                    .filter(|(srv, _)| !self.dnssec_failing.contains(srv)),
+            )
             .filter_map(|(srv, s)| match s {
                 Seen::Failed(r) => Some((*srv, *r)),
                 _ => None,
@@ -276,25 +280,36 @@ fn served<'a>(
         .collect()
 }
 
-/// True when a resolver answers SERVFAIL on the record with checking enabled, and some resolver
-/// answers it with checking disabled: the mark of a broken DNSSEC chain.
+/// The resolvers that fail validation on the record and answer it with checking disabled: the
+/// mark of a broken DNSSEC chain, resolver by resolver.
+pub fn dnssec_failing(live: &Live) -> Vec<&str> {
+    let Some(d) = &live.dnssec else {
+        return Vec::new();
+    };
+    live.recursive
+        .iter()
+        .filter(|a| a.answer.is_validation_failure())
+        .filter(|a| {
+            d.unchecked
+                .iter()
+                .any(|u| u.server == a.server && u.answer.is_definite())
+        })
+        .map(|a| a.server.as_str())
+        .collect()
+}
+
+/// True when some resolver fails validation on the record that it answers with checking disabled.
 pub fn dnssec_broken(live: &Live) -> bool {
-    let servfail = live.recursive.iter().any(
-        |a| matches!(&a.answer, Answer::Failed { reason, .. } if reason.starts_with("SERVFAIL")),
-    );
-    let unchecked = live
-        .dnssec
-        .as_ref()
-        .is_some_and(|d| d.unchecked.iter().any(|a| a.answer.is_definite()));
-    servfail && unchecked
+    !dnssec_failing(live).is_empty()
 }
 
 /// The reason a referral is reported with.
 const LAME: &str = "not authoritative for the zone (lame delegation)";
 
-/// True when a server refused, or referred us elsewhere: it does not serve the zone it is named for.
+/// True when a server refused, referred us elsewhere, or has no address at all: it does not serve
+/// the zone it is named for.
 fn is_lame(s: &Seen) -> bool {
-    matches!(s, Seen::Failed(r) if *r == LAME || r.starts_with("REFUSED"))
+    matches!(s, Seen::Failed(r) if *r == LAME || r.starts_with("REFUSED") || r.starts_with("no address"))
 }
 
 fn seen_cname<'a>(answer: &'a Answer, name: &str, value: &str, wildcard: &[String]) -> Seen<'a> {

@@ -99,7 +99,7 @@ pub const CHECKS: &[Check] = &[
 ];
 
 /// Statuses whose validation records matter (pending issuance, renewal of an issued one, or the post-mortem).
-fn records_matter(status: &CertificateStatus) -> bool {
+pub(crate) fn records_matter(status: &CertificateStatus) -> bool {
     matches!(
         status,
         CertificateStatus::PendingValidation

@@ -285,6 +285,72 @@ const CASES: &[Case] = &[
         expect: &[Code::DnssecBroken],
     },
     Case {
+        name: "a SERVFAIL for an unreachable authority is not DNSSEC",
+        setup: |ev| {
+            bogus(ev, Some(7), &[7], Some(NOW + 86_400));
+            live(ev).recursive = vec![sa("r", servfail(22))];
+        },
+        expect: &[Code::DnsLookupFailed],
+    },
+    Case {
+        name: "one resolver fails, another answers with checking disabled: no DNSSEC verdict",
+        setup: |ev| {
+            bogus(ev, Some(7), &[7], Some(NOW + 86_400));
+            live(ev).dnssec.as_mut().unwrap().unchecked =
+                vec![sa("r", failed()), sa("other", cname(VALUE))];
+        },
+        expect: &[Code::DnsLookupFailed],
+    },
+    Case {
+        name: "a resolver timed out while every authority says the name is missing",
+        setup: |ev| live(ev).recursive = vec![sa("r", failed())],
+        expect: &[Code::RecordMissing, Code::DnsLookupFailed],
+    },
+    Case {
+        name: "every name server IPv6-only on a host without IPv6: the resolvers' view stands",
+        setup: |ev| {
+            let auth = &mut live(ev).authoritative;
+            auth.cname = vec![];
+            auth.txt = vec![];
+            auth.not_asked = vec![("ns1.v6.net".into(), "has only IPv6 addresses".into())];
+        },
+        expect: &[Code::RecordMissing],
+    },
+    Case {
+        name: "a name server with no address beside one that serves the record",
+        setup: |ev| {
+            healthy(ev);
+            live(ev).authoritative.cname = vec![
+                sa("ns1", cname(VALUE)),
+                sa(
+                    "ns2.typo.net",
+                    Answer::Failed {
+                        reason: "no address for this name server (NXDOMAIN)".into(),
+                        ede: None,
+                    },
+                ),
+            ];
+        },
+        expect: &[Code::RecordOk, Code::LameNameServer],
+    },
+    Case {
+        name: "a FAILED request whose CAA lookup fails DNSSEC says so",
+        setup: |ev| {
+            bogus(ev, Some(4242), &[], None);
+            ev.certificate.status = "FAILED".into();
+            ev.certificate.failure_reason = Some("CAA_ERROR".into());
+            ev.caa = vec![Caa {
+                domain: "example.com".into(),
+                found_at: None,
+                records: vec![],
+                error: Some("CAA lookup of example.com. failed: SERVFAIL".into()),
+                via_cname: None,
+                answers_unchecked: true,
+            }];
+        },
+        expect: &[Code::CertificateFailed, Code::DnssecBroken],
+    },
+    Case {
         name: "a CAA lookup that fails validation and answers with checking disabled",
         setup: |ev| {
             healthy(ev);
@@ -1084,6 +1150,17 @@ fn dnssec_says_why_the_chain_breaks() {
         f.summary.contains("names key tag 7") && f.summary.contains("key tag 8"),
         "{}",
         f.summary
+    );
+    // DNSKEY lookups that failed do not make the zone "no longer signed".
+    let mut ev = base();
+    bogus(&mut ev, Some(4242), &[], None);
+    live(&mut ev).dnssec.as_mut().unwrap().dnskey = both(failed());
+    let f = only(&ev, Code::DnssecBroken);
+    assert!(!f.remedy.contains("Remove the DS"), "{}", f.remedy);
+    assert!(
+        f.evidence.iter().any(|e| e.contains("could not be read")),
+        "{:?}",
+        f.evidence
     );
     // Resolvers failing with no answer with checking disabled either: no DNSSEC verdict.
     let mut ev = base();

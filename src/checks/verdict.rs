@@ -55,12 +55,23 @@ pub fn lookup_failed(ctx: &RecordContext) -> Option<Finding> {
 /// failed lookup, ...) and the authoritative servers answered that the name has no CNAME.
 pub fn record_missing(ctx: &RecordContext, others: &[Finding]) -> Option<Finding> {
     let f = &ctx.facts;
+    // Every authoritative server that serves the zone says the name has no CNAME: a resolver
+    // that failed beside them does not make that verdict doubtful (it is said as well).
+    let zone_says_absent = f.auth_definite().next().is_some()
+        && f.failures()
+            .iter()
+            .all(|(srv, _)| !f.auth.iter().any(|(a, _)| a == srv))
+        && f.auth_definite().all(|(_, s)| matches!(s, Seen::Absent(_)));
     // Warnings beside the verdict (Route 53 unreadable, a lame server) do not explain a record away.
     let explained = others.iter().any(|o| {
         o.severity() >= Severity::Warning
             && !matches!(o.code, Code::Route53Unavailable | Code::LameNameServer)
+            && !(o.code == Code::DnsLookupFailed && zone_says_absent)
     });
-    let answered = f.auth.iter().any(|(_, s)| matches!(s, Seen::Absent(_)));
+    let answered = f
+        .zone_view()
+        .iter()
+        .any(|(_, s)| matches!(s, Seen::Absent(_)));
     if explained || !answered {
         return None;
     }

@@ -53,10 +53,11 @@ pub async fn lookup(dns: &Session, domain: &str) -> Caa {
                     Some(e) => format!("CAA lookup of {name} failed: {reason}; {e}"),
                     None => format!("CAA lookup of {name} failed: {reason}"),
                 });
-                result.answers_unchecked = dns
-                    .resolve_with(&name, RecordType::CAA, Flags::RecursiveUnchecked)
-                    .await
-                    .is_definite();
+                result.answers_unchecked = answer.is_validation_failure()
+                    && dns
+                        .resolve_with(&name, RecordType::CAA, Flags::RecursiveUnchecked)
+                        .await
+                        .is_definite();
                 return result;
             }
             _ => {}

@@ -33,9 +33,7 @@ pub async fn gather(dns: &Session, name: &str, value: &str) -> Live {
     starts.dedup();
     starts.truncate(2);
     // A validating resolver that fails on the record: look at the zone's DNSSEC chain.
-    let servfail = recursive.iter().any(
-        |a| matches!(&a.answer, Answer::Failed { reason, .. } if reason.starts_with("SERVFAIL")),
-    );
+    let servfail = recursive.iter().any(|a| a.answer.is_validation_failure());
     let (chains, dnssec) =
         tokio::join!(join_all(starts.into_iter().map(|t| chain(dns, t))), async {
             match (&authoritative.apex, servfail) {
@@ -141,19 +139,29 @@ async fn authoritative(
     auth.parent_name_servers = parent_delegation(dns, &apex).await.unwrap_or_default();
     // A hostile NS set must not fan us out: resolve at most this many names.
     names.truncate(MAX_NS_NAMES);
-    let (servers, not_asked) = addresses(dns, &names).await;
-    if servers.is_empty() {
+    let Addresses {
+        servers,
+        not_asked,
+        nowhere,
+    } = addresses(dns, &names).await;
+    if servers.is_empty() && (not_asked.is_empty() || !nowhere.is_empty()) {
         auth.error = Some(format!(
             "no usable address for any of {}: {}",
             names.join(", "),
             not_asked
                 .iter()
                 .map(|(n, why)| format!("{n} {why}"))
+                .chain(
+                    nowhere
+                        .iter()
+                        .map(|a| format!("{}: {}", a.server, a.answer.describe()))
+                )
                 .collect::<Vec<_>>()
                 .join("; ")
         ));
         return (auth, Vec::new());
     }
+    // Every server IPv6-only, on a host without IPv6: nothing to ask; the resolvers' view stands.
     auth.not_asked = not_asked;
     let ask_all = |qname: String, rtype: RecordType| {
         let servers = servers.clone();
@@ -182,6 +190,7 @@ async fn authoritative(
                 .any(|v| value_matches(v, value))
     });
     auth.cname = cname;
+    auth.cname.extend(nowhere);
     auth.txt = txt;
     if published_everywhere {
         return (auth, servers);
@@ -219,7 +228,7 @@ async fn parent_delegation(dns: &Session, apex: &str) -> Option<Vec<String>> {
         .await
         .values(&parent_apex, RecordType::NS);
     names.truncate(3);
-    let (servers, _) = addresses(dns, &names).await;
+    let servers = addresses(dns, &names).await.servers;
     for (_, addr) in servers {
         let answer = dns
             .ask(addr, apex, RecordType::NS, Flags::Authoritative)
@@ -295,12 +304,22 @@ fn step(candidate: &str, answer: &Answer) -> Step {
     }
 }
 
+/// The reason given for a name server whose name has no address.
+pub const NO_ADDRESS: &str = "no address for this name server";
+
+/// The name servers of a zone, resolved.
+struct Addresses {
+    /// Where to ask: `name (ip)` and the socket address.
+    servers: Vec<(String, SocketAddr)>,
+    /// Not asked, with why (IPv6 only, on a host without IPv6).
+    not_asked: Vec<(String, String)>,
+    /// Names with no address at all, as the failures they are.
+    nowhere: Vec<ServerAnswer>,
+}
+
 /// The addresses of the name servers, labelled `name (ip)`, at the configured authoritative port;
 /// and the names not asked, with why (no address, or only IPv6 addresses on a host without IPv6).
-async fn addresses(
-    dns: &Session,
-    names: &[String],
-) -> (Vec<(String, SocketAddr)>, Vec<(String, String)>) {
+async fn addresses(dns: &Session, names: &[String]) -> Addresses {
     let answers = join_all(names.iter().map(|n| async move {
         let (v4, v6) = tokio::join!(
             dns.resolve(n, RecordType::A),
@@ -312,6 +331,7 @@ async fn addresses(
     let ipv6 = dns.config().ipv6;
     let mut out = Vec::new();
     let mut not_asked = Vec::new();
+    let mut nowhere = Vec::new();
     for (n, v4, v6) in answers {
         let ips: Vec<IpAddr> = v4
             .all_of(RecordType::A)
@@ -334,7 +354,14 @@ async fn addresses(
         }
         let label = n.trim_end_matches('.').to_owned();
         if ips.is_empty() {
-            not_asked.push((label, format!("has no address ({})", v4.describe())));
+            // Resolvers cannot reach it either: it fails the zone's lookups (a lame server).
+            nowhere.push(ServerAnswer {
+                server: label,
+                answer: Answer::Failed {
+                    reason: format!("{NO_ADDRESS} ({})", v4.describe()),
+                    ede: None,
+                },
+            });
         } else if usable.is_empty() {
             not_asked.push((
                 label,
@@ -343,7 +370,11 @@ async fn addresses(
         }
     }
     out.truncate(MAX_AUTH_ADDRESSES);
-    (out, not_asked)
+    Addresses {
+        servers: out,
+        not_asked,
+        nowhere,
+    }
 }
 
 /// A sibling of `name` that no one would create: `_acm-dns-doctor-probe-<nonce>.<parent of name>`.

@@ -55,11 +55,14 @@ pub async fn exchange(
 ) -> Result<Message, TransportError> {
     let attempts = attempts.max(1);
     let provider = TokioRuntimeProvider::new();
+    // hickory's timeout bounds the whole exchange and `max_retries` counts every send: so the
+    // question goes out `attempts` times, `timeout` apart, and the last one gets `timeout` too.
     let udp = UdpClientStream::builder(server, provider.clone())
-        .with_timeout(Some(timeout))
-        .with_max_retries(attempts - 1)
+        .with_timeout(Some(timeout * u32::from(attempts)))
+        .with_max_retries(attempts)
+        .with_retry_interval_floor(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))
         .exchange();
-    let reply = first(&udp, query.clone())
+    let reply = first(&udp, query.clone(), timeout)
         .await
         .map_err(|e| TransportError::from_net(&e, attempts, timeout))?;
     if !reply.metadata.truncation {
@@ -68,14 +71,20 @@ pub async fn exchange(
     let tcp = TcpClientStream::exchange(server, None, timeout, Some(1), provider)
         .await
         .map_err(|e| TransportError::from_net(&e, 1, timeout))?;
-    first(&tcp, query)
+    first(&tcp, query, timeout)
         .await
         .map_err(|e| TransportError::from_net(&e, 1, timeout))
 }
 
-/// The first reply to `query` through `handle`.
-async fn first(handle: &impl DnsHandle, query: Message) -> Result<Message, NetError> {
-    let mut replies = handle.send(DnsRequest::new(query, DnsRequestOptions::default()));
+/// The first reply to `query` through `handle`; over UDP, the question is sent again every `every`.
+async fn first(
+    handle: &impl DnsHandle,
+    query: Message,
+    every: Duration,
+) -> Result<Message, NetError> {
+    let mut options = DnsRequestOptions::default();
+    options.retry_interval = every;
+    let mut replies = handle.send(DnsRequest::new(query, options));
     match replies.next().await {
         Some(reply) => Ok(reply?.into_message()),
         // The stream ends with no reply when every attempt timed out.
@@ -161,6 +170,33 @@ mod tests {
         let m = exchange(addr, query(77), T, 1).await.unwrap();
         assert_eq!(m.metadata.id, 77);
         assert_eq!(m.queries[0].name().to_ascii(), "example.com.");
+    }
+
+    #[tokio::test]
+    async fn a_lost_datagram_is_sent_again() {
+        // Drops the first copy of each question, answers the second.
+        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            let mut seen = 0;
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                seen += 1;
+                if seen % 2 == 0 {
+                    let _ = sock.send_to(&reply_to(&buf[..n], false), from).await;
+                }
+            }
+        });
+        let m = exchange(addr, query(3), Duration::from_millis(150), 2)
+            .await
+            .expect("the second attempt is answered");
+        assert_eq!(m.metadata.id, 3);
+        // With one attempt, the dropped copy is all there is.
+        let e = exchange(addr, query(4), Duration::from_millis(150), 1).await;
+        assert!(
+            matches!(e, Err(TransportError::Timeout { attempts: 1, .. })),
+            "{e:?}"
+        );
     }
 
     #[tokio::test]

@@ -270,6 +270,13 @@ impl Answer {
         )
     }
 
+    /// True for the failure a validating resolver gives when DNSSEC fails: SERVFAIL, with no
+    /// Extended DNS Error or one about DNSSEC (a SERVFAIL for "no reachable authority" is not).
+    pub fn is_validation_failure(&self) -> bool {
+        matches!(self, Answer::Failed { reason, ede } if reason.starts_with("SERVFAIL")
+            && ede.as_ref().is_none_or(Ede::is_dnssec))
+    }
+
     /// True for NXDOMAIN or NODATA.
     pub fn is_negative(&self) -> bool {
         matches!(self, Answer::NoData { .. } | Answer::NxDomain { .. })
