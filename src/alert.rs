@@ -222,6 +222,31 @@ pub fn email(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
             );
         }
     }
+    if cert.status == Some(CertificateStatus::Issued)
+        && let Some(expires) = cert.expires_at
+    {
+        let _ = writeln!(
+            out,
+            "Expires:     {} ({})",
+            rfc3339(expires),
+            if expires >= now {
+                format!("in {}", days(expires - now))
+            } else {
+                format!("{} ago", days(now - expires))
+            }
+        );
+    }
+    if !cert.in_use_by.is_empty() {
+        let _ = writeln!(
+            out,
+            "In use by:   {} resource{} (what breaks if it expires):",
+            cert.in_use_by.len(),
+            if cert.in_use_by.len() == 1 { "" } else { "s" }
+        );
+        for arn in &cert.in_use_by {
+            let _ = writeln!(out, "               {} {arn}", resource_kind(arn));
+        }
+    }
     if let Some(id) = cert.certificate_arn.rsplit('/').next() {
         let _ = writeln!(
             out,
@@ -233,6 +258,43 @@ pub fn email(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
     }
     out.push_str("\n— acm-dns-doctor\n");
     out
+}
+
+/// `12 days`, or the duration in words when under a day.
+fn days(secs: i64) -> String {
+    match secs / 86_400 {
+        0 => words(secs),
+        1 => "1 day".into(),
+        d => format!("{d} days"),
+    }
+}
+
+/// A short kind for a resource ARN: `CloudFront distribution`, `Application Load Balancer`, ...
+pub fn resource_kind(arn: &str) -> String {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, service, _, _, resource] = parts[..] else {
+        return "resource".into();
+    };
+    let kind = match (service, resource.split(['/', ':']).next().unwrap_or("")) {
+        ("cloudfront", _) => "CloudFront distribution",
+        ("elasticloadbalancing", "loadbalancer") if resource.starts_with("loadbalancer/app/") => {
+            "Application Load Balancer"
+        }
+        ("elasticloadbalancing", "loadbalancer") if resource.starts_with("loadbalancer/net/") => {
+            "Network Load Balancer"
+        }
+        ("elasticloadbalancing", _) => "Classic Load Balancer",
+        ("apigateway", _) => "API Gateway domain",
+        ("appsync", _) => "AppSync domain",
+        ("amplify", _) => "Amplify app",
+        ("apprunner", _) => "App Runner service",
+        ("cognito-idp", _) => "Cognito domain",
+        ("elasticbeanstalk", _) => "Elastic Beanstalk environment",
+        ("es" | "opensearch", _) => "OpenSearch domain",
+        ("vpc-lattice", _) => "VPC Lattice service",
+        (other, _) => return format!("{other} resource"),
+    };
+    kind.to_owned()
 }
 
 #[cfg(test)]

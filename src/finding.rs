@@ -113,6 +113,11 @@ codes! {
     ResourceRecordNotReady = "RESOURCE_RECORD_NOT_READY" => Info,
     /// E-mail or HTTP validation, or an imported/private certificate: nothing to check.
     NotDnsValidated = "NOT_DNS_VALIDATED" => Info,
+    /// An issued certificate whose managed renewal will fail: a validation record is not in
+    /// public DNS as ACM needs it, or ACM's renewal is pending validation or failed.
+    RenewalAtRisk = "RENEWAL_AT_RISK" => Error,
+    /// Issued, not in use and not exported: ACM will not renew it.
+    RenewalNotEligible = "RENEWAL_NOT_ELIGIBLE" => Warning,
     /// Route 53 could not be listed, so zone-level causes were not looked for.
     Route53Unavailable = "ROUTE53_UNAVAILABLE" => Warning,
 }

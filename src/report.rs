@@ -21,6 +21,18 @@ pub struct CertificateReport {
     /// When it was requested, seconds since the epoch (RFC 3339 in JSON).
     #[serde(with = "crate::time::serde_rfc3339")]
     pub created_at: Option<i64>,
+    /// When it expires (issued certificates), seconds since the epoch (RFC 3339 in JSON).
+    #[serde(
+        with = "crate::time::serde_rfc3339",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub expires_at: Option<i64>,
+    /// The AWS resources that use it (ARNs): what breaks if it expires.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub in_use_by: Vec<String>,
+    /// How many resources use it.
+    pub in_use_count: usize,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Why the certificate could not be checked (the run failed for it); findings are then empty.
@@ -53,6 +65,9 @@ impl CertificateReport {
             status: None,
             domains: Vec::new(),
             created_at: None,
+            expires_at: None,
+            in_use_by: Vec::new(),
+            in_use_count: 0,
             findings: Vec::new(),
             error: Some(error),
             not_found,
@@ -199,6 +214,9 @@ mod tests {
             status: Some(CertificateStatus::PendingValidation),
             domains: vec!["example.com".into()],
             created_at: None,
+            expires_at: None,
+            in_use_by: vec![],
+            in_use_count: 0,
             findings,
             error: error.map(Into::into),
             not_found: false,

@@ -350,3 +350,66 @@ async fn a_new_request_waits_for_acm_to_show_its_records() {
         "two answers without records, then the record"
     );
 }
+
+#[tokio::test]
+async fn describe_maps_an_issued_certificate_s_renewal_and_its_users() {
+    use acm_dns_doctor::evidence as ev;
+    use aws_sdk_acm::types::{DomainValidation, RenewalEligibility, RenewalStatus, RenewalSummary};
+    let issued = mock!(aws_sdk_acm::Client::describe_certificate).then_output(|| {
+        let mut out = detail(
+            "arn:i",
+            "shop.example.com",
+            CertificateStatus::Issued,
+            ValidationMethod::Dns,
+            Some(("_a.shop.example.com", "_b.acm-validations.aws")),
+        );
+        if let Some(c) = out.certificate.as_mut() {
+            c.not_before = Some(aws_smithy_types::DateTime::from_secs(1_000_000));
+            c.not_after = Some(aws_smithy_types::DateTime::from_secs(
+                1_000_000 + 198 * 86_400,
+            ));
+            c.in_use_by = Some(vec![
+                "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE".into(),
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1".into(),
+            ]);
+            c.renewal_eligibility = Some(RenewalEligibility::Eligible);
+            c.renewal_summary = Some(
+                RenewalSummary::builder()
+                    .renewal_status(RenewalStatus::Failed)
+                    .renewal_status_reason(FailureReason::CaaError)
+                    .domain_validation_options(
+                        DomainValidation::builder()
+                            .domain_name("shop.example.com")
+                            .validation_status(DomainStatus::PendingValidation)
+                            .build()
+                            .unwrap(),
+                    )
+                    .domain_validation_options(
+                        DomainValidation::builder()
+                            .domain_name("www.shop.example.com")
+                            .validation_status(DomainStatus::Success)
+                            .build()
+                            .unwrap(),
+                    )
+                    .updated_at(aws_smithy_types::DateTime::from_secs(2_000_000))
+                    .build()
+                    .unwrap(),
+            );
+        }
+        out
+    });
+    let acm = mock_client!(aws_sdk_acm, [&issued]);
+    let c = acm_dns_doctor::aws::acm::describe(&acm, "arn:i")
+        .await
+        .unwrap();
+    assert_eq!(c.status, ev::CertificateStatus::Issued);
+    assert_eq!(c.not_before, Some(1_000_000));
+    assert!(c.in_use && c.in_use_by.len() == 2);
+    assert_eq!(
+        c.renewal_eligibility,
+        Some(ev::RenewalEligibility::Eligible)
+    );
+    assert_eq!(c.renewal_status, Some(ev::RenewalStatus::Failed));
+    assert_eq!(c.renewal_reason.as_deref(), Some("CAA_ERROR"));
+    assert_eq!(c.renewal_pending, vec!["shop.example.com".to_owned()]);
+}

@@ -10,6 +10,9 @@ fn cert(findings: Vec<Finding>) -> CertificateReport {
         status: Some(CertificateStatus::PendingValidation),
         domains: vec!["example.com".into(), "*.example.com".into()],
         created_at: Some(1_000_000),
+        expires_at: None,
+        in_use_by: vec![],
+        in_use_count: 0,
         findings,
         error: None,
         not_found: false,
@@ -143,4 +146,43 @@ fn resolved_says_issued_or_renewed() {
             .iter()
             .any(|x| x.name == "event" && x.value == "resolved")
     );
+}
+
+#[test]
+fn an_issued_certificate_s_alert_names_what_breaks_and_when() {
+    let mut c = cert(vec![Finding::new(Code::RenewalAtRisk, "renewal", "fix")]);
+    c.status = Some(CertificateStatus::Issued);
+    c.expires_at = Some(10 * 86_400);
+    c.in_use_by = vec![
+        "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE".into(),
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+            .into(),
+    ];
+    c.in_use_count = 2;
+    let text = email(&c, Severity::Warning, "us-east-1", 0);
+    assert!(
+        text.contains("Expires:     1970-01-11T00:00:00Z (in 10 days)"),
+        "{text}"
+    );
+    assert!(text.contains("In use by:   2 resources"), "{text}");
+    assert!(
+        text.contains(
+            "CloudFront distribution arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Application Load Balancer arn:aws:elasticloadbalancing"),
+        "{text}"
+    );
+    assert!(!text.contains("validation timeout"), "{text}");
+    let a = alert(&c, Severity::Warning, "us-east-1", 0);
+    let env: serde_json::Value = serde_json::from_str(&a.message).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(env["default"].as_str().unwrap()).unwrap();
+    assert_eq!(doc["certificates"][0]["in_use_count"], 2);
+    assert_eq!(
+        resource_kind("arn:aws:apigateway:us-east-1::/domainnames/api.example.com"),
+        "API Gateway domain"
+    );
+    assert_eq!(resource_kind("nonsense"), "resource");
 }

@@ -2,8 +2,8 @@
 
 use super::{AwsError, api_error};
 use crate::evidence::{
-    Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalStatus,
-    ValidationMethod, ValidationRecord, ValidationStatus,
+    Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalEligibility,
+    RenewalStatus, ValidationMethod, ValidationRecord, ValidationStatus,
 };
 use crate::names::normalize_name;
 use aws_sdk_acm::Client;
@@ -49,7 +49,34 @@ pub fn from_detail(arn: &str, d: CertificateDetail) -> Certificate {
             .unwrap_or_default(),
         created_at: d.created_at.map(|t| t.secs()),
         not_after: d.not_after.map(|t| t.secs()),
-        in_use: !d.in_use_by.unwrap_or_default().is_empty(),
+        not_before: d.not_before.map(|t| t.secs()),
+        in_use: d.in_use_by.as_ref().is_some_and(|u| !u.is_empty()),
+        in_use_by: d.in_use_by.clone().unwrap_or_default(),
+        renewal_eligibility: d
+            .renewal_eligibility
+            .as_ref()
+            .map(|e| RenewalEligibility::from(e.as_str())),
+        renewal_reason: d
+            .renewal_summary
+            .as_ref()
+            .and_then(|r| r.renewal_status_reason.as_ref())
+            .map(|r| r.as_str().to_owned()),
+        renewal_pending: d
+            .renewal_summary
+            .as_ref()
+            .map(|r| {
+                r.domain_validation_options
+                    .iter()
+                    .filter(|v| {
+                        v.validation_status
+                            .as_ref()
+                            .map(aws_sdk_acm::types::DomainStatus::as_str)
+                            != Some("SUCCESS")
+                    })
+                    .map(|v| v.domain_name.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
         failure_reason: d.failure_reason.map(|r| r.as_str().to_owned()),
         renewal_status: d
             .renewal_summary

@@ -52,7 +52,21 @@ pub fn certificate_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
         return Vec::new();
     }
     let reason = c.failure_reason.as_deref().unwrap_or("OTHER");
-    let why = match reason {
+    let why = explain_failure(reason);
+    vec![
+        Finding::new(
+            Code::CertificateFailed,
+            format!("ACM marked this request FAILED ({reason}): {why}."),
+            format!("Fix the cause, then request a new certificate: a failed request cannot be retried. ({why})"),
+        )
+        .about(&c.domains(), None)
+        .with_evidence([format!("Status FAILED, FailureReason {reason}")]),
+    ]
+}
+
+/// What an ACM `FailureReason` means, and what to do.
+pub fn explain_failure(reason: &str) -> &'static str {
+    match reason {
         "CAA_ERROR" => {
             "CAA records for a domain forbid Amazon's CA. Add `0 issue \"amazon.com\"` to the CAA set that governs each domain (and `issuewild` for wildcards), or remove the restricting CAA records"
         }
@@ -66,17 +80,11 @@ pub fn certificate_failed(ev: &Evidence, _now: i64) -> Vec<Finding> {
             "Amazon needs more information before issuing; contact AWS Support"
         }
         "DOMAIN_VALIDATION_DENIED" => "Amazon denied validation for a domain; contact AWS Support",
+        "NO_AVAILABLE_CONTACTS" => {
+            "no contact could be found to validate a domain; use DNS validation and publish its CNAME"
+        }
         _ => "see the ACM console for details",
-    };
-    vec![
-        Finding::new(
-            Code::CertificateFailed,
-            format!("ACM marked this request FAILED ({reason}): {why}."),
-            format!("Fix the cause, then request a new certificate: a failed request cannot be retried. ({why})"),
-        )
-        .about(&c.domains(), None)
-        .with_evidence([format!("Status FAILED, FailureReason {reason}")]),
-    ]
+    }
 }
 
 /// ACM gave up after 72 hours: say so; the record findings below say why.

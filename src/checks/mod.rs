@@ -11,6 +11,7 @@ pub mod facts;
 mod name;
 mod placement;
 mod propagation;
+mod renewal;
 mod text;
 mod value;
 mod verdict;
@@ -44,6 +45,8 @@ pub enum Run {
     Record(fn(&RecordContext) -> Option<Finding>),
     /// Over one validation record, after the record checks, given what they found.
     Final(fn(&RecordContext, &[Finding]) -> Option<Finding>),
+    /// Over the whole certificate, after every other check, given what they found.
+    After(fn(&Evidence, i64, &[Finding]) -> Vec<Finding>),
 }
 
 /// One check: a stable id, the codes it may emit, and the function.
@@ -65,10 +68,10 @@ use Code::{
     AuthoritativeInconsistent, CaaForbidsAmazon, CertificateFailed, CnameAndTxtConflict,
     DnsLookupFailed, DnssecBroken, DoubledDomain, LameNameServer, NameMismatch, NotDnsValidated,
     RecordInPrivateZoneOnly, RecordInUndelegatedZone, RecordMissing, RecordNotPropagated, RecordOk,
-    ResourceRecordNotReady, Route53Unavailable, ValidationDeadlineNear, ValidationTimedOut,
-    ValueMismatch, WrongRecordType,
+    RenewalAtRisk, RenewalNotEligible, ResourceRecordNotReady, Route53Unavailable,
+    ValidationDeadlineNear, ValidationTimedOut, ValueMismatch, WrongRecordType,
 };
-use Run::{Certificate as Cert, Final, Gate, Record};
+use Run::{After, Certificate as Cert, Final, Gate, Record};
 
 /// Every check, in report order.
 #[rustfmt::skip]
@@ -96,6 +99,8 @@ pub const CHECKS: &[Check] = &[
     check("route53_unavailable", &[Route53Unavailable], Record(verdict::route53_unavailable)),
     check("record_ok", &[RecordOk], Record(verdict::record_ok)),
     check("record_missing", &[RecordMissing], Final(verdict::record_missing)),
+    check("renewal_not_eligible", &[RenewalNotEligible], Cert(renewal::renewal_not_eligible)),
+    check("renewal_at_risk", &[RenewalAtRisk], After(renewal::renewal_at_risk)),
 ];
 
 /// Statuses whose validation records matter (pending issuance, renewal of an issued one, or the post-mortem).
@@ -151,6 +156,15 @@ pub fn run_checks(checks: &[Check], ev: &Evidence, now: i64) -> Vec<Finding> {
             out.extend(found);
         }
     }
+    let after: Vec<Finding> = checks
+        .iter()
+        .filter_map(|c| match c.run {
+            Run::After(f) => Some(f(ev, now, &out)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    out.extend(after);
     out
 }
 

@@ -268,7 +268,52 @@ fn bogus(ev: &mut Evidence, ds: Option<u16>, keys: &[u16], expires: Option<i64>)
     });
 }
 
+/// The certificate issued 100 days ago for 198 days, in use.
+fn issued(ev: &mut Evidence) {
+    let c = &mut ev.certificate;
+    c.status = "ISSUED".into();
+    c.not_before = Some(NOW - 100 * 86_400);
+    c.not_after = Some(NOW + 98 * 86_400);
+    c.in_use = true;
+    c.in_use_by = vec!["arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE".into()];
+    c.renewal_eligibility = Some(RenewalEligibility::Eligible);
+}
+
 const CASES: &[Case] = &[
+    Case {
+        name: "issued, its validation record removed: renewal at risk",
+        setup: issued,
+        expect: &[Code::RecordMissing, Code::RenewalAtRisk],
+    },
+    Case {
+        name: "issued and healthy",
+        setup: |ev| {
+            issued(ev);
+            healthy(ev);
+        },
+        expect: &[Code::RecordOk],
+    },
+    Case {
+        name: "issued, ACM's renewal failed",
+        setup: |ev| {
+            issued(ev);
+            healthy(ev);
+            ev.certificate.renewal_status = Some(RenewalStatus::Failed);
+            ev.certificate.renewal_reason = Some("CAA_ERROR".into());
+        },
+        expect: &[Code::RecordOk, Code::RenewalAtRisk],
+    },
+    Case {
+        name: "issued, not in use: ACM will not renew it",
+        setup: |ev| {
+            issued(ev);
+            healthy(ev);
+            ev.certificate.in_use = false;
+            ev.certificate.in_use_by = vec![];
+            ev.certificate.renewal_eligibility = Some(RenewalEligibility::Ineligible);
+        },
+        expect: &[Code::RecordOk, Code::RenewalNotEligible],
+    },
     Case {
         name: "DNSSEC: a DS left at the parent for a zone no longer signed",
         setup: |ev| bogus(ev, Some(4242), &[], None),
@@ -1167,6 +1212,40 @@ fn dnssec_says_why_the_chain_breaks() {
     bogus(&mut ev, Some(7), &[7], Some(NOW + 86_400));
     live(&mut ev).dnssec.as_mut().unwrap().unchecked = vec![sa("r", failed())];
     assert!(!codes(&run(&ev, NOW)).contains(&Code::DnssecBroken));
+}
+
+#[test]
+fn renewal_at_risk_gives_the_dates_and_the_reason() {
+    let mut ev = base();
+    issued(&mut ev);
+    let f = only(&ev, Code::RenewalAtRisk);
+    // 198-day certificate: renewal starts 45 days before expiry, 53 days from now.
+    assert!(f.summary.contains("(RECORD_MISSING)"), "{}", f.summary);
+    assert!(
+        f.summary.contains("starts renewing it on") && f.summary.contains("(in 53 days)"),
+        "{}",
+        f.summary
+    );
+    assert!(f.summary.contains("(in 98 days)"), "{}", f.summary);
+    healthy(&mut ev);
+    ev.certificate.renewal_status = Some(RenewalStatus::PendingValidation);
+    ev.certificate.renewal_pending = vec!["www.example.com".into()];
+    let f = only(&ev, Code::RenewalAtRisk);
+    assert!(
+        f.summary.contains("renewal is PENDING_VALIDATION"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.evidence.iter().any(|e| e.contains("www.example.com")),
+        "{:?}",
+        f.evidence
+    );
+    // A 395-day certificate renews 60 days before expiry.
+    assert_eq!(
+        super::renewal::renewal_starts(Some(0), 395 * 86_400),
+        335 * 86_400
+    );
 }
 
 #[test]

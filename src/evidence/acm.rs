@@ -104,6 +104,16 @@ acm_enum! {
 }
 
 acm_enum! {
+    /// Whether ACM will renew a certificate by itself.
+    RenewalEligibility {
+        /// ACM renews it (it is in use, or exported).
+        Eligible = "ELIGIBLE",
+        /// ACM will not renew it.
+        Ineligible = "INELIGIBLE",
+    }
+}
+
+acm_enum! {
     /// `RenewalSummary.RenewalStatus` of an issued certificate.
     RenewalStatus {
         /// ACM is renewing it without help.
@@ -132,12 +142,27 @@ pub struct Certificate {
     pub created_at: Option<i64>,
     /// When it expires, seconds since the epoch (issued certificates).
     pub not_after: Option<i64>,
+    /// When it became valid, seconds since the epoch (issued certificates).
+    #[serde(default)]
+    pub not_before: Option<i64>,
     /// Whether any AWS resource uses it (managed renewal needs it).
     pub in_use: bool,
+    /// The resources that use it (ARNs): what breaks if it expires.
+    #[serde(default)]
+    pub in_use_by: Vec<String>,
+    /// ACM's `RenewalEligibility`.
+    #[serde(default)]
+    pub renewal_eligibility: Option<RenewalEligibility>,
     /// ACM `FailureReason`, only when FAILED.
     pub failure_reason: Option<String>,
     /// `RenewalSummary.RenewalStatus`, when a renewal is under way.
     pub renewal_status: Option<RenewalStatus>,
+    /// `RenewalSummary.RenewalStatusReason` (a `FailureReason`), when ACM gave one.
+    #[serde(default)]
+    pub renewal_reason: Option<String>,
+    /// Domains of the renewal still waiting for validation (`RenewalSummary.DomainValidationOptions`).
+    #[serde(default)]
+    pub renewal_pending: Vec<String>,
     /// One entry per domain name on the certificate.
     pub validations: Vec<DomainValidation>,
 }

@@ -9,8 +9,8 @@ mod dns;
 mod route53;
 
 pub use acm::{
-    Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalStatus, Target,
-    ValidationMethod, ValidationRecord, ValidationStatus,
+    Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalEligibility,
+    RenewalStatus, Target, ValidationMethod, ValidationRecord, ValidationStatus,
 };
 pub use dns::{
     Answer, Authoritative, Caa, CaaRecord, Dnskey, Dnssec, Ds, Ede, Live, MAX_CHAIN, Rr, RrData,
