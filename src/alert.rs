@@ -139,24 +139,26 @@ fn envelope(doc: &Report, text: &str) -> String {
     .to_string()
 }
 
-/// The all-clear after an alert: the certificate was issued (or renewed). `action` is the event's
-/// `Action`; `alerted_at` when the last alert was sent (RFC 3339, as remembered on the certificate).
-pub fn resolved(cert: &CertificateReport, action: &str, alerted_at: &str) -> Alert {
+/// The all-clear after an alert: the certificate was issued or renewed (`action`, the `Action` of
+/// `ACM Certificate Available`), or a check found nothing wrong any more (`None`). `alerted_at`
+/// is when the last alert was sent.
+pub fn resolved(cert: &CertificateReport, action: Option<&str>, alerted_at: i64) -> Alert {
     let domain = domain_of(cert);
-    let verb = if action == "RENEWAL" {
-        "renewed"
-    } else {
-        "issued"
+    let (verb, headline) = match action {
+        Some("RENEWAL") => ("renewed", "ACM renewed the certificate"),
+        Some(_) => ("issued", "ACM issued the certificate"),
+        None => ("fixed", "Nothing is wrong any more with the certificate"),
     };
     let subject = printable_subject(format!("[ACM] {verb}: {domain} (after an alert)"));
+    let alerted_at = rfc3339(alerted_at);
     let text = format!(
-        "ACM {verb} the certificate for {}.\n\nCertificate: {}\nLast alert:  {alerted_at}\n\nNothing more to do. Keep the validation records: ACM needs them for every renewal.\n\n— acm-dns-doctor\n",
+        "{headline} for {}.\n\nCertificate: {}\nLast alert:  {alerted_at}\n\nNothing more to do. Keep the validation records: ACM needs them for every renewal.\n\n— acm-dns-doctor\n",
         cert.domains.join(", "),
         cert.certificate_arn
     );
     let doc = serde_json::json!({
         "event": "resolved",
-        "action": action,
+        "action": action.unwrap_or("CHECK"),
         "certificate_arn": cert.certificate_arn,
         "last_alert_at": alerted_at,
         "certificates": [cert],

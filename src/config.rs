@@ -23,6 +23,8 @@ pub const DEFAULT_MIN_SEVERITY: Severity = Severity::Warning;
 pub const DEFAULT_GRACE_MINUTES: u64 = 15;
 /// First back-off while ACM has not produced the records (`RECORD_WAIT_MS`).
 pub const DEFAULT_RECORD_WAIT_MS: u64 = 2000;
+/// While a certificate's problems are unchanged, remind at most this often (`REMIND_HOURS`; 0: every run).
+pub const DEFAULT_REMIND_HOURS: u64 = 24;
 /// Time kept before the Lambda deadline to publish (`DEADLINE_RESERVE_MS`).
 pub const DEFAULT_DEADLINE_RESERVE_MS: u64 = 15_000;
 
@@ -103,6 +105,9 @@ pub struct Config {
     pub record_wait: Duration,
     /// Time kept free before the invocation deadline to publish (`DEADLINE_RESERVE_MS`, default 15000).
     pub deadline_reserve: Duration,
+    /// While a certificate's problems are unchanged, remind at most this often (`REMIND_HOURS`,
+    /// default 24; zero: every run).
+    pub remind: Duration,
 }
 
 impl Config {
@@ -139,7 +144,13 @@ impl Config {
             .checked_mul(60)
             .map(Duration::from_secs)
             .ok_or_else(|| invalid("GRACE_MINUTES", &minutes.to_string(), "too large"))?;
+        let hours: u64 = number(&get, "REMIND_HOURS", DEFAULT_REMIND_HOURS)?;
+        let remind = hours
+            .checked_mul(3600)
+            .map(Duration::from_secs)
+            .ok_or_else(|| invalid("REMIND_HOURS", &hours.to_string(), "too large"))?;
         Ok(Config {
+            remind,
             topic_arn,
             dns,
             min_severity,

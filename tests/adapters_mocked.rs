@@ -67,6 +67,14 @@ async fn mocked_state(
     state
 }
 
+/// No tags on any certificate: nothing was alerted before.
+fn no_tags() -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_acm::Client::list_tags_for_certificate).then_output(|| {
+        aws_sdk_acm::operation::list_tags_for_certificate::ListTagsForCertificateOutput::builder()
+            .build()
+    })
+}
+
 async fn sdk() -> aws_config::SdkConfig {
     acm_dns_doctor::aws::config_loader()
         .endpoint_url("http://127.0.0.1:9") // never reached: only the mocked client is called
@@ -124,7 +132,8 @@ async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
                 None,
             )
         });
-    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&list, &gone, &ok]);
+    let tags = no_tags();
+    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&list, &gone, &ok, &tags]);
 
     let config =
         Config::from_lookup(|k| (k == "TOPIC_ARN").then(|| "arn:aws:sns:us-east-1:1:t".to_owned()))
@@ -242,7 +251,8 @@ async fn route53_throttled_past_retries_is_a_finding_and_dns_checks_go_on() {
                 .build(),
         )
     });
-    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&describe]);
+    let tags = no_tags();
+    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&describe, &tags]);
     let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&throttled]);
 
     let mut net = Internet::new();
@@ -307,7 +317,8 @@ async fn a_new_request_waits_for_acm_to_show_its_records() {
             .build()
             .unwrap()
     });
-    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&describe]);
+    let tags = no_tags();
+    let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&describe, &tags]);
     let route53 = mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&zones]);
 
     let mut net = Internet::new();

@@ -36,7 +36,10 @@ async fn every_sample_event_is_handled_and_alerts_read_back() {
     let lab = Lab::new().await;
     let alerts = lab.alerts().await;
     let (arn, world) = doubled_world(&lab).await;
-    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    // Every event alerts: the same problems are not held back as "unchanged" here.
+    let mut config = lambda_config(&alerts, &world);
+    config.remind = Duration::ZERO;
+    let state = State::new(&lab.sdk, config);
     let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/events"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -306,7 +309,7 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
 
 /// True when the certificate carries the tag that remembers an alert.
 async fn alerted(lab: &Lab, arn: &str) -> bool {
-    acm_dns_doctor::aws::acm::alerted_at(&lab.acm, arn)
+    acm_dns_doctor::aws::acm::alert_state(&lab.acm, arn)
         .await
         .unwrap()
         .is_some()
@@ -338,7 +341,8 @@ async fn issuance_after_an_alert_is_announced_once() {
     );
 
     // ACM says it is available while the record is still broken (a renewal issued from an older
-    // validation, say): the problem is alerted again and the tag stays; no all-clear.
+    // validation, say): the problem stands, unchanged since its alert, so nothing is published;
+    // no all-clear, and the alert is still remembered.
     let s = handle(
         &state,
         &event("acm-certificate-available.json", &arn),
@@ -347,12 +351,15 @@ async fn issuance_after_an_alert_is_announced_once() {
     )
     .await
     .unwrap();
-    assert_eq!((s.alerts_published, s.resolved_published), (1, 0));
+    assert_eq!(
+        (s.alerts_published, s.resolved_published, s.unchanged),
+        (0, 0, 1)
+    );
     assert!(
         alerted(&lab, &arn).await,
         "the alert is remembered on the certificate"
     );
-    assert_eq!(alerts.received().await.len(), 2);
+    assert_eq!(alerts.received().await.len(), 1);
 
     // The record is fixed; ACM issues the certificate and says so.
     world.add_record(
@@ -392,4 +399,77 @@ async fn issuance_after_an_alert_is_announced_once() {
     .await
     .unwrap();
     assert_eq!(s.resolved_published, 0);
+}
+
+#[tokio::test]
+async fn an_unchanged_problem_is_alerted_once_and_its_fix_announced_once() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let (arn, rec) = lab.request("repeat-shop.com", &[]).await;
+    // The provider appended the apex: a definite problem, alerted at once.
+    let world = provider_world(
+        "repeat-shop.com",
+        &format!("{} 300 CNAME {}", rec.name.trim_end_matches('.'), rec.value),
+    )
+    .await;
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    let sweep = || async {
+        handle(
+            &state,
+            &serde_json::json!({"sweep": true}),
+            SystemTime::now() + Duration::from_mins(1),
+            acm_dns_doctor::time::now(),
+        )
+        .await
+        .unwrap()
+    };
+    let s = sweep().await;
+    assert_eq!((s.alerts_published, s.unchanged), (1, 0));
+    assert!(alerted(&lab, &arn).await);
+    // The same world again: nothing is published.
+    let s = sweep().await;
+    assert_eq!(
+        (s.alerts_published, s.unchanged, s.resolved_published),
+        (0, 1, 0)
+    );
+    assert_eq!(alerts.received().await.len(), 1);
+
+    // Fixed: one all-clear, the memory is gone, and then silence.
+    world.remove_records("repeat-shop.com", &format!("{}repeat-shop.com.", rec.name));
+    world.add_record(
+        "repeat-shop.com",
+        &format!("{} 300 CNAME {}", rec.name, rec.value),
+    );
+    world.flush_resolver_cache();
+    let s = sweep().await;
+    assert_eq!((s.alerts_published, s.resolved_published), (0, 1));
+    assert!(!alerted(&lab, &arn).await);
+    let got = alerts.received().await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].attributes["event"]["Value"], "resolved");
+    assert_eq!(
+        got[0].subject,
+        "[ACM] fixed: repeat-shop.com (after an alert)"
+    );
+    let s = sweep().await;
+    assert_eq!((s.alerts_published, s.resolved_published), (0, 0));
+
+    // REMIND_HOURS=0: an unchanged problem is alerted on every run.
+    world.remove_records("repeat-shop.com", &rec.name);
+    world.flush_resolver_cache();
+    let mut config = lambda_config(&alerts, &world);
+    config.remind = Duration::ZERO;
+    config.grace = Duration::ZERO;
+    let state = State::new(&lab.sdk, config);
+    for _ in 0..2 {
+        let s = handle(
+            &state,
+            &serde_json::json!({"sweep": true}),
+            SystemTime::now() + Duration::from_mins(1),
+            acm_dns_doctor::time::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.alerts_published, 1);
+    }
 }

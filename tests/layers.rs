@@ -16,7 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Adapters: all I/O, returning plain data.
     ("trigger", &["arn"]),
     ("dns", &["evidence", "names"]),
-    ("aws", &["evidence", "names"]),
+    ("aws", &["evidence", "names", "time"]),
     // Pure judgement.
     ("checks", &["evidence", "finding", "names", "time"]),
     // Rendering.

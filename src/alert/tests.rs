@@ -139,7 +139,7 @@ fn the_size_limit_holds_after_escaping() {
 
 #[test]
 fn resolved_says_issued_or_renewed() {
-    let a = resolved(&cert(vec![]), "RENEWAL", "2026-11-01T00:00:00Z");
+    let a = resolved(&cert(vec![]), Some("RENEWAL"), 0);
     assert_eq!(a.subject, "[ACM] renewed: example.com (after an alert)");
     assert!(
         a.attributes

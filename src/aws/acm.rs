@@ -1,11 +1,13 @@
 //! ACM: one certificate's validation state; the list of pending certificates.
 
 use super::{AwsError, api_error};
+use crate::evidence::AlertState;
 use crate::evidence::{
     Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalEligibility,
     RenewalStatus, ValidationMethod, ValidationRecord, ValidationStatus,
 };
 use crate::names::normalize_name;
+use crate::time::{parse_rfc3339, rfc3339};
 use aws_sdk_acm::Client;
 use aws_sdk_acm::operation::describe_certificate::DescribeCertificateError;
 use aws_sdk_acm::types::{CertificateDetail, Filters, KeyAlgorithm, Tag};
@@ -135,56 +137,67 @@ pub async fn list(
     Ok(arns)
 }
 
-/// The tag that remembers an alert was sent about a certificate (value: when, RFC 3339).
+/// The tag that remembers when the last alert about a certificate was sent (RFC 3339).
 pub const ALERTED_TAG: &str = "acm-dns-doctor:alerted";
+/// The tag that remembers which problems that alert was about (a fingerprint).
+pub const PROBLEMS_TAG: &str = "acm-dns-doctor:problems";
 
-/// Remembers on the certificate itself that an alert was sent (so its issuance can be announced).
-pub async fn mark_alerted(client: &Client, arn: &str, at: &str) -> Result<(), AwsError> {
-    client
-        .add_tags_to_certificate()
-        .certificate_arn(arn)
-        .tags(
-            Tag::builder()
-                .key(ALERTED_TAG)
-                .value(at)
-                .build()
-                .map_err(|e| AwsError::invalid_request("acm:AddTagsToCertificate", e))?,
-        )
-        .send()
-        .await
-        .map_err(|e| api_error("acm:AddTagsToCertificate", &e))?;
-    Ok(())
-}
-
-/// When the last alert about this certificate was sent, if one was.
-pub async fn alerted_at(client: &Client, arn: &str) -> Result<Option<String>, AwsError> {
+/// What the certificate's tags remember of the last alert, if one was sent.
+pub async fn alert_state(client: &Client, arn: &str) -> Result<Option<AlertState>, AwsError> {
     let out = client
         .list_tags_for_certificate()
         .certificate_arn(arn)
         .send()
         .await
         .map_err(|e| api_error("acm:ListTagsForCertificate", &e))?;
-    Ok(out
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .find(|t| t.key == ALERTED_TAG)
-        .map(|t| t.value.unwrap_or_default()))
+    let tags = out.tags.unwrap_or_default();
+    let value = |key: &str| {
+        tags.iter()
+            .find(|t| t.key == key)
+            .map(|t| t.value.clone().unwrap_or_default())
+    };
+    Ok(value(ALERTED_TAG).map(|at| AlertState {
+        at: parse_rfc3339(&at).unwrap_or_default(),
+        problems: value(PROBLEMS_TAG).unwrap_or_default(),
+    }))
 }
 
-/// Forgets the alert (after announcing the issuance).
-pub async fn clear_alerted(client: &Client, arn: &str) -> Result<(), AwsError> {
+fn tag(action: &'static str, key: &str, value: Option<&str>) -> Result<Tag, AwsError> {
+    Tag::builder()
+        .key(key)
+        .set_value(value.map(str::to_owned))
+        .build()
+        .map_err(|e| AwsError::invalid_request(action, e))
+}
+
+/// Remembers on the certificate itself that an alert about `state.problems` was sent at `state.at`.
+pub async fn set_alert_state(
+    client: &Client,
+    arn: &str,
+    state: &AlertState,
+) -> Result<(), AwsError> {
+    const ACTION: &str = "acm:AddTagsToCertificate";
+    client
+        .add_tags_to_certificate()
+        .certificate_arn(arn)
+        .tags(tag(ACTION, ALERTED_TAG, Some(&rfc3339(state.at)))?)
+        .tags(tag(ACTION, PROBLEMS_TAG, Some(&state.problems))?)
+        .send()
+        .await
+        .map_err(|e| api_error(ACTION, &e))?;
+    Ok(())
+}
+
+/// Forgets the alert (after the all-clear, or when its publishing failed).
+pub async fn clear_alert_state(client: &Client, arn: &str) -> Result<(), AwsError> {
+    const ACTION: &str = "acm:RemoveTagsFromCertificate";
     client
         .remove_tags_from_certificate()
         .certificate_arn(arn)
-        .tags(
-            Tag::builder()
-                .key(ALERTED_TAG)
-                .build()
-                .map_err(|e| AwsError::invalid_request("acm:RemoveTagsFromCertificate", e))?,
-        )
+        .tags(tag(ACTION, ALERTED_TAG, None)?)
+        .tags(tag(ACTION, PROBLEMS_TAG, None)?)
         .send()
         .await
-        .map_err(|e| api_error("acm:RemoveTagsFromCertificate", &e))?;
+        .map_err(|e| api_error(ACTION, &e))?;
     Ok(())
 }

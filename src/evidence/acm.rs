@@ -189,6 +189,15 @@ pub struct ValidationRecord {
     pub value: String,
 }
 
+/// What a certificate's tags remember of the last alert about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertState {
+    /// When it was sent, seconds since the epoch.
+    pub at: i64,
+    /// A fingerprint of the problems it was about (codes and record names).
+    pub problems: String,
+}
+
 /// One validation record to check and the domains it serves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {

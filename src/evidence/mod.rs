@@ -9,8 +9,9 @@ mod dns;
 mod route53;
 
 pub use acm::{
-    Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalEligibility,
-    RenewalStatus, Target, ValidationMethod, ValidationRecord, ValidationStatus,
+    AlertState, Certificate, CertificateStatus, CertificateType, DomainValidation,
+    RenewalEligibility, RenewalStatus, Target, ValidationMethod, ValidationRecord,
+    ValidationStatus,
 };
 pub use dns::{
     Answer, Authoritative, Caa, CaaRecord, Dnskey, Dnssec, Ds, Ede, Live, MAX_CHAIN, Rr, RrData,

@@ -1,13 +1,13 @@
 //! One certificate's outcome: record it, then alert, re-check, announce the all-clear, or nothing.
 
 use super::State;
-use super::policy::{Decision, decide};
+use super::policy::{self, Decision, Notify, decide};
 use super::response::Summary;
 use super::work::Work;
 use crate::alert::{self, Alert};
 use crate::aws::{AwsError, acm, sns, sqs};
+use crate::evidence::AlertState;
 use crate::report::CertificateReport;
-use crate::time::rfc3339;
 use crate::trigger::Recheck;
 
 /// Whether one certificate's work is done, or must come back.
@@ -50,34 +50,88 @@ pub async fn handle_one(
     }
     let decision = decide(&state.config, &report, w, now);
     let outcome = match decision {
-        Decision::Quiet => match &w.issued {
-            // Issued or renewed, and nothing to say: announce it if we had alerted.
-            Some(action) => announce_issued(state, summary, w, &report, action).await,
-            None => Handled::Done,
-        },
         Decision::Recheck(delay) => recheck(state, summary, publish_errors, w, delay).await,
-        Decision::Alert => {
-            let a = alert::alert(&report, state.config.min_severity, &state.region, now);
+        Decision::Quiet | Decision::Alert => {
+            notify_once(state, summary, publish_errors, w, &report, decision, now).await
+        }
+    };
+    summary.report.certificates.push(report);
+    outcome
+}
+
+/// Alerts, reminds, announces the all-clear or stays quiet, by what the certificate's tags
+/// remember of the last alert (`policy::notify`).
+async fn notify_once(
+    state: &State,
+    summary: &mut Summary,
+    publish_errors: &mut Vec<String>,
+    w: &Work,
+    report: &CertificateReport,
+    decision: Decision,
+    now: i64,
+) -> Handled {
+    let min = state.config.min_severity;
+    let prior = match acm::alert_state(&state.doctor.acm, &w.arn).await {
+        Ok(p) => p,
+        Err(e) => {
+            // Unknown: alert as if new rather than stay silent (a repeat, never a loss).
+            tracing::warn!(certificate_arn = %w.arn, error = %e, "could not read the certificate's tags");
+            None
+        }
+    };
+    let fingerprint = policy::fingerprint(report, min);
+    let alertable = report.at_least(min).next().is_some();
+    let remind = i64::try_from(state.config.remind.as_secs()).unwrap_or(i64::MAX);
+    match policy::notify(
+        decision,
+        alertable,
+        prior.as_ref(),
+        &fingerprint,
+        now,
+        remind,
+    ) {
+        Notify::Nothing => Handled::Done,
+        Notify::Unchanged => {
+            summary.unchanged += 1;
+            Handled::Done
+        }
+        Notify::Resolved => {
+            let at = prior.map_or(now, |p| p.at);
+            announce_resolved(state, summary, w, report, at).await
+        }
+        Notify::Alert | Notify::Remind => {
+            let new = AlertState {
+                at: now,
+                problems: fingerprint,
+            };
+            // Remembered first: should publishing fail, the old memory comes back, so the next
+            // run alerts again. Should remembering fail, the alert goes out all the same.
+            let remembered = acm::set_alert_state(&state.doctor.acm, &w.arn, &new).await;
+            if let Err(e) = &remembered {
+                tracing::warn!(certificate_arn = %w.arn, error = %e, "could not remember the alert on the certificate: the next run may repeat it");
+            }
+            let a = alert::alert(report, min, &state.region, now);
             match publish(state, &a).await {
                 Ok(()) => {
                     summary.alerts_published += 1;
-                    // Remember it on the certificate, so that its issuance can be announced.
-                    if let Err(e) =
-                        acm::mark_alerted(&state.doctor.acm, &w.arn, &rfc3339(now)).await
-                    {
-                        tracing::warn!(certificate_arn = %w.arn, error = %e, "could not tag the certificate as alerted");
-                    }
                     Handled::Done
                 }
                 Err(e) => {
+                    if remembered.is_ok() {
+                        let restored = match &prior {
+                            Some(p) => acm::set_alert_state(&state.doctor.acm, &w.arn, p).await,
+                            None => acm::clear_alert_state(&state.doctor.acm, &w.arn).await,
+                        };
+                        if let Err(e) = restored {
+                            tracing::error!(certificate_arn = %w.arn, error = %e, "could not restore the alert state after a failed publish");
+                        }
+                    }
                     publish_errors.push(format!("{}: {e}", w.arn));
                     Handled::Failed
                 }
             }
         }
-    };
-    summary.report.certificates.push(report);
-    outcome
+    }
 }
 
 /// Schedules a re-check of a new request after `delay` seconds.
@@ -121,33 +175,24 @@ async fn publish(state: &State, a: &Alert) -> Result<(), AwsError> {
     .map(|_| ())
 }
 
-/// After `ACM Certificate Available` for a certificate with nothing left to alert on: if we had
-/// alerted about it, say it is resolved and forget the alert.
-async fn announce_issued(
+/// A certificate alerted about has nothing alertable left: one all-clear, then forget the alert.
+async fn announce_resolved(
     state: &State,
     summary: &mut Summary,
     w: &Work,
     report: &CertificateReport,
-    action: &str,
+    alerted_at: i64,
 ) -> Handled {
-    let alerted = match acm::alerted_at(&state.doctor.acm, &w.arn).await {
-        Ok(Some(at)) => at,
-        Ok(None) => return Handled::Done,
-        Err(e) => {
-            tracing::warn!(certificate_arn = %w.arn, error = %e, "could not read the certificate's tags");
-            return Handled::Done;
-        }
-    };
-    let message = alert::resolved(report, action, &alerted);
+    let message = alert::resolved(report, w.issued.as_deref(), alerted_at);
     if let Err(e) = publish(state, &message).await {
         summary
             .failed
-            .push((w.arn.clone(), format!("announcing the issuance: {e}")));
+            .push((w.arn.clone(), format!("announcing the all-clear: {e}")));
         return Handled::Failed;
     }
     summary.resolved_published += 1;
-    if let Err(e) = acm::clear_alerted(&state.doctor.acm, &w.arn).await {
-        tracing::warn!(certificate_arn = %w.arn, error = %e, "could not remove the alerted tag");
+    if let Err(e) = acm::clear_alert_state(&state.doctor.acm, &w.arn).await {
+        tracing::warn!(certificate_arn = %w.arn, error = %e, "could not forget the alert: the next run may announce it again");
     }
     Handled::Done
 }

@@ -3,7 +3,7 @@
 use super::work::Work;
 use crate::aws::sqs::MAX_DELAY_SECS;
 use crate::config::Config;
-use crate::evidence::CertificateStatus;
+use crate::evidence::{AlertState, CertificateStatus};
 use crate::finding::Code;
 use crate::report::CertificateReport;
 
@@ -52,6 +52,62 @@ pub fn decide(config: &Config, report: &CertificateReport, w: &Work, now: i64) -
         }
     }
     Decision::Alert
+}
+
+/// Whether to tell people, given the decision and what the certificate remembers of the last alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    /// Nothing to say (and nothing was said before).
+    Nothing,
+    /// New or changed problems: alert.
+    Alert,
+    /// The same problems, alerted long enough ago: remind.
+    Remind,
+    /// The same problems, alerted recently: say nothing.
+    Unchanged,
+    /// Alerted before, and nothing is wrong now: one all-clear.
+    Resolved,
+}
+
+/// The repeat rule: alert when the problems are new or changed, remind every `remind_secs`
+/// (0: every run) while unchanged, and one all-clear when an alerted certificate has nothing
+/// alertable left. Never an alert and an all-clear for one certificate in one run.
+pub fn notify(
+    decision: Decision,
+    alertable: bool,
+    prior: Option<&AlertState>,
+    fingerprint: &str,
+    now: i64,
+    remind_secs: i64,
+) -> Notify {
+    match (decision, prior) {
+        (Decision::Alert, None) => Notify::Alert,
+        (Decision::Alert, Some(p)) if p.problems != fingerprint => Notify::Alert,
+        (Decision::Alert, Some(p)) if remind_secs == 0 || now - p.at >= remind_secs => {
+            Notify::Remind
+        }
+        (Decision::Alert, Some(_)) => Notify::Unchanged,
+        // A young request whose problems may need time stays quiet, but is not "resolved".
+        (Decision::Quiet, Some(_)) if !alertable => Notify::Resolved,
+        _ => Notify::Nothing,
+    }
+}
+
+/// A short, stable fingerprint of the problems an alert is about: each (code, record) once, in
+/// order, hashed (FNV-1a, 64 bits) to fit a tag value.
+pub fn fingerprint(report: &CertificateReport, min: crate::finding::Severity) -> String {
+    let mut items: Vec<String> = report
+        .at_least(min)
+        .map(|f| format!("{} {}", f.code, f.record_name.as_deref().unwrap_or("-")))
+        .collect();
+    items.sort();
+    items.dedup();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in items.join("\n").bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 #[cfg(test)]
@@ -134,5 +190,66 @@ mod tests {
             d(&c, &[Code::RecordMissing], young, work(true, MAX_RECHECKS)),
             Decision::Alert
         );
+    }
+
+    #[test]
+    fn repeat_rule() {
+        let p = |problems: &str, at| AlertState {
+            at,
+            problems: problems.into(),
+        };
+        let day = 86_400;
+        let n = |d, alertable, prior: Option<&AlertState>, fp, now| {
+            notify(d, alertable, prior, fp, now, day)
+        };
+        assert_eq!(n(Decision::Alert, true, None, "a", 0), Notify::Alert);
+        assert_eq!(
+            n(Decision::Alert, true, Some(&p("a", 0)), "b", 10),
+            Notify::Alert
+        );
+        assert_eq!(
+            n(Decision::Alert, true, Some(&p("a", 0)), "a", 10),
+            Notify::Unchanged
+        );
+        assert_eq!(
+            n(Decision::Alert, true, Some(&p("a", 0)), "a", day),
+            Notify::Remind
+        );
+        assert_eq!(
+            notify(Decision::Alert, true, Some(&p("a", 0)), "a", 10, 0),
+            Notify::Remind,
+            "REMIND_HOURS=0: every run"
+        );
+        assert_eq!(
+            n(Decision::Quiet, false, Some(&p("a", 0)), "", 10),
+            Notify::Resolved
+        );
+        assert_eq!(n(Decision::Quiet, false, None, "", 10), Notify::Nothing);
+        assert_eq!(
+            n(Decision::Quiet, true, Some(&p("a", 0)), "a", 10),
+            Notify::Nothing
+        );
+        assert_eq!(
+            n(Decision::Recheck(60), true, Some(&p("a", 0)), "a", 10),
+            Notify::Nothing
+        );
+    }
+
+    #[test]
+    fn fingerprints_follow_the_problems_not_their_order() {
+        let r = |codes: &[Code]| report(codes, 0);
+        let min = crate::finding::Severity::Warning;
+        let a = fingerprint(&r(&[Code::RecordMissing, Code::DoubledDomain]), min);
+        assert_eq!(
+            a,
+            fingerprint(&r(&[Code::DoubledDomain, Code::RecordMissing]), min)
+        );
+        assert_ne!(a, fingerprint(&r(&[Code::RecordMissing]), min));
+        assert_eq!(
+            fingerprint(&r(&[Code::RecordMissing, Code::RecordOk]), min),
+            fingerprint(&r(&[Code::RecordMissing]), min),
+            "info findings are not problems"
+        );
+        assert_eq!(a.len(), 16);
     }
 }

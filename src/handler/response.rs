@@ -17,8 +17,10 @@ pub struct Summary {
     pub findings: BTreeMap<String, usize>,
     /// SNS messages published.
     pub alerts_published: usize,
-    /// All-clear messages published (issued or renewed after an alert).
+    /// All-clear messages published (issued, renewed or fixed after an alert).
     pub resolved_published: usize,
+    /// Certificates whose problems were alerted recently and are unchanged: not alerted again.
+    pub unchanged: usize,
     /// Re-checks scheduled (new requests within the grace period).
     pub rechecks_scheduled: usize,
     /// Certificates not reached before the deadline.
@@ -51,6 +53,8 @@ pub fn log_summary(summary: &Summary) {
         certificates_checked = summary.certificates_checked,
         findings = %serde_json::to_string(&summary.findings).unwrap_or_default(),
         alerts_published = summary.alerts_published,
+        resolved_published = summary.resolved_published,
+        unchanged = summary.unchanged,
         rechecks_scheduled = summary.rechecks_scheduled,
         not_reached = summary.not_reached.len(),
         failed = summary.failed.len(),
