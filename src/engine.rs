@@ -30,8 +30,12 @@ pub struct Doctor {
     pub acm_endpoint: String,
 }
 
-/// What a sweep checks: requests waiting for their records.
-pub const SWEPT: &[CertificateStatus] = &[CertificateStatus::PendingValidation];
+/// What a sweep checks: requests waiting for their records, and issued certificates, whose
+/// records every managed renewal needs (a renewal in progress leaves the status ISSUED).
+pub const SWEPT: &[CertificateStatus] = &[
+    CertificateStatus::PendingValidation,
+    CertificateStatus::Issued,
+];
 
 /// One run: the Route 53 view and the DNS answers are read once and shared by every certificate
 /// of the run.

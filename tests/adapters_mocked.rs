@@ -96,7 +96,11 @@ async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
                 .unwrap_or_default();
             key_types.contains(&KeyAlgorithm::EcPrime256v1)
                 && key_types.len() == KeyAlgorithm::values().len()
-                && r.certificate_statuses() == [CertificateStatus::PendingValidation]
+                && r.certificate_statuses()
+                    == [
+                        CertificateStatus::PendingValidation,
+                        CertificateStatus::Issued,
+                    ]
         })
         .then_output(|| {
             ListCertificatesOutput::builder()
@@ -108,6 +112,20 @@ async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
                 .certificate_summary_list(
                     CertificateSummary::builder()
                         .certificate_arn(OK_ARN)
+                        .r#type(CertificateType::AmazonIssued)
+                        .build(),
+                )
+                // Imported and private certificates have no DNS validation: never described.
+                .certificate_summary_list(
+                    CertificateSummary::builder()
+                        .certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/imported")
+                        .r#type(CertificateType::Imported)
+                        .build(),
+                )
+                .certificate_summary_list(
+                    CertificateSummary::builder()
+                        .certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/private")
+                        .r#type(CertificateType::Private)
                         .build(),
                 )
                 .build()

@@ -105,7 +105,8 @@ pub fn from_detail(arn: &str, d: CertificateDetail) -> Certificate {
     }
 }
 
-/// ARNs of every certificate with one of `statuses`, of every key type (ACM lists only RSA ones unless asked).
+/// ARNs of every Amazon-issued certificate with one of `statuses`, of every key type (ACM lists
+/// only RSA ones unless asked). Imported and private certificates have no DNS validation to check.
 pub async fn list(
     client: &Client,
     statuses: &[CertificateStatus],
@@ -131,6 +132,11 @@ pub async fn list(
             page.certificate_summary_list
                 .unwrap_or_default()
                 .into_iter()
+                .filter(|s| {
+                    s.r#type
+                        .as_ref()
+                        .is_none_or(|t| *t == aws_sdk_acm::types::CertificateType::AmazonIssued)
+                })
                 .filter_map(|s| s.certificate_arn),
         );
     }

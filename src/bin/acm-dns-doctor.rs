@@ -29,7 +29,7 @@ enum Command {
         #[command(flatten)]
         opts: Opts,
     },
-    /// Check every certificate in PENDING_VALIDATION (all key types), like the Lambda's scheduled sweep.
+    /// Check every Amazon-issued certificate that is PENDING_VALIDATION or ISSUED (all key types), like the Lambda's scheduled sweep.
     Sweep {
         #[command(flatten)]
         opts: Opts,
