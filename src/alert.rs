@@ -67,7 +67,13 @@ fn domain_of(cert: &CertificateReport) -> String {
 
 /// Builds the alert for one certificate. `region` makes the console link; `now` (seconds since
 /// the epoch) the time left before ACM's validation timeout.
-pub fn alert(cert: &CertificateReport, min: Severity, region: &str, now: i64) -> Alert {
+pub fn alert(
+    cert: &CertificateReport,
+    min: Severity,
+    region: &str,
+    now: i64,
+    prompted_by: Option<&str>,
+) -> Alert {
     let problems: Vec<_> = cert.at_least(min).collect();
     // Findings come most severe first; each code once, in that order.
     let mut codes: Vec<&str> = Vec::new();
@@ -83,7 +89,10 @@ pub fn alert(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
         certificates: vec![cert.clone()],
         not_reached: Vec::new(),
     };
-    let text = email(cert, min, region, now);
+    let mut text = email(cert, min, region, now);
+    if let Some(event) = prompted_by {
+        text = format!("Prompted by: {event}\n\n{text}");
+    }
     let mut message = envelope(&doc, &text);
     if message.len() > BUDGET {
         // Too big: drop the evidence from the JSON (marked), then shorten the text (marked).
@@ -108,6 +117,10 @@ pub fn alert(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
         attr("certificate_arn", cert.certificate_arn.clone()),
         attr("domain", domain),
     ];
+    let mut attributes = attributes;
+    if let Some(event) = prompted_by {
+        attributes.push(attr("prompted_by", event));
+    }
     Alert {
         subject,
         message,

@@ -177,6 +177,13 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
     Err(TriggerError::Unrecognised(shown))
 }
 
+/// AWS Health's ACM event types, each checked at once.
+pub const HEALTH_CODES: &[&str] = &[
+    "AWS_ACM_RENEWAL_STATE_CHANGE",
+    "CAA_CHECK_FAILURE",
+    "AWS_ACM_RENEWAL_FAILURE",
+];
+
 fn eventbridge(eb: &EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
     let source = eb.source.as_str();
     let detail_type = eb.detail_type.as_str();
@@ -228,6 +235,42 @@ fn eventbridge(eb: &EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
                     .get("Action")
                     .and_then(Value::as_str)
                     .map(str::to_owned),
+            })
+        }
+        ("aws.health", _) => {
+            let code = eb
+                .detail
+                .get("eventTypeCode")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if !HEALTH_CODES.contains(&code) {
+                return Err(TriggerError::Unrecognised(format!(
+                    "AWS Health event {code:?}"
+                )));
+            }
+            // Affected certificates: `resources`, or the entities of the event.
+            let mut arns: Vec<String> = eb.resources.clone().unwrap_or_default();
+            if arns.is_empty()
+                && let Some(entities) = eb.detail.get("affectedEntities").and_then(Value::as_array)
+            {
+                arns.extend(
+                    entities
+                        .iter()
+                        .filter_map(|e| e.get("entityValue").and_then(Value::as_str))
+                        .map(str::to_owned),
+                );
+            }
+            if arns.is_empty() {
+                return Err(TriggerError::Malformed {
+                    kind: "AWS Health",
+                    why: "no affected certificate in resources".into(),
+                });
+            }
+            check_arns("AWS Health", &arns)?;
+            Ok(Trigger::Acm {
+                detail_type: format!("AWS Health {code}"),
+                arns,
+                action: None,
             })
         }
         _ => Err(TriggerError::Unrecognised(format!(
@@ -309,6 +352,29 @@ mod tests {
                 rejected: vec![],
             })
         );
+    }
+
+    #[test]
+    fn aws_health_acm_events_name_their_certificates() {
+        let health = |code: &str, resources: Value| {
+            json!({"version":"0","id":"1","detail-type":"AWS Health Event","source":"aws.health","account":"1","time":"2026-11-28T00:00:00Z","region":"us-east-1","resources":resources,
+                "detail":{"service":"ACM","eventTypeCode":code,"affectedEntities":[{"entityValue":ARN}]}})
+        };
+        let want = Trigger::Acm {
+            detail_type: "AWS Health CAA_CHECK_FAILURE".into(),
+            arns: vec![ARN.into()],
+            action: None,
+        };
+        assert_eq!(
+            parse(&health("CAA_CHECK_FAILURE", json!([ARN]))),
+            Ok(want.clone())
+        );
+        // No resources: the affected entities name them.
+        assert_eq!(parse(&health("CAA_CHECK_FAILURE", json!([]))), Ok(want));
+        assert!(matches!(
+            parse(&health("AWS_EC2_INSTANCE_RETIREMENT", json!([]))),
+            Err(TriggerError::Unrecognised(_))
+        ));
     }
 
     #[test]

@@ -73,6 +73,19 @@ async fn every_sample_event_is_handled_and_alerts_read_back() {
 
     let received = alerts.received().await;
     assert_eq!(received.len(), published);
+    // An alert says which event prompted it (ACM's, AWS Health's).
+    for event in [
+        "ACM Certificate Renewal Action Required",
+        "AWS Health AWS_ACM_RENEWAL_STATE_CHANGE",
+        "AWS Health CAA_CHECK_FAILURE",
+    ] {
+        assert!(
+            received
+                .iter()
+                .any(|m| m.attributes["prompted_by"]["Value"] == event),
+            "no alert prompted by {event}"
+        );
+    }
     let m = &received[0];
     assert_eq!(
         m.subject,

@@ -46,11 +46,14 @@ fn alert_has_both_bodies_and_attributes() {
         Severity::Warning,
         "us-east-1",
         1_000_000 + 3600,
+        Some("ACM Certificate Renewal Action Required"),
     );
     let env: serde_json::Value = serde_json::from_str(&a.message).unwrap();
     let email = env["email"].as_str().unwrap();
     assert!(
-        email.contains("Fix: delete it") && email.contains("71 h 00 min"),
+        email.contains("Fix: delete it")
+            && email.contains("71 h 00 min")
+            && email.starts_with("Prompted by: ACM Certificate Renewal Action Required\n"),
         "{email}"
     );
     assert!(email.contains("#/certificates/abc-123"));
@@ -82,7 +85,7 @@ fn huge_alerts_are_shortened_and_stay_valid_json() {
     f.evidence = (0..20_000)
         .map(|i| format!("evidence line number {i} with some padding"))
         .collect();
-    let a = alert(&cert(vec![f]), Severity::Warning, "us-east-1", 0);
+    let a = alert(&cert(vec![f]), Severity::Warning, "us-east-1", 0, None);
     assert!(a.message.len() <= MAX_MESSAGE_BYTES, "{}", a.message.len());
     let env: serde_json::Value = serde_json::from_str(&a.message).unwrap();
     assert!(env["email"].as_str().unwrap().contains("Shortened to fit"));
@@ -107,7 +110,7 @@ fn each_code_appears_once_in_the_subject_and_attribute() {
     ];
     let mut c = cert(findings);
     report::sort_findings(&mut c.findings);
-    let a = alert(&c, Severity::Warning, "us-east-1", 0);
+    let a = alert(&c, Severity::Warning, "us-east-1", 0, None);
     let codes = &a
         .attributes
         .iter()
@@ -131,7 +134,7 @@ fn the_size_limit_holds_after_escaping() {
     f.evidence = (0..4_000)
         .map(|i| format!("{i} \"quoted\" \u{1}\u{2}\u{3} {}", "\"".repeat(40)))
         .collect();
-    let a = alert(&cert(vec![f]), Severity::Warning, "us-east-1", 0);
+    let a = alert(&cert(vec![f]), Severity::Warning, "us-east-1", 0, None);
     assert!(a.message.len() <= MAX_MESSAGE_BYTES, "{}", a.message.len());
     let env: serde_json::Value = serde_json::from_str(&a.message).unwrap();
     assert!(env["email"].as_str().unwrap().ends_with(SHORTENED));
@@ -176,7 +179,7 @@ fn an_issued_certificate_s_alert_names_what_breaks_and_when() {
         "{text}"
     );
     assert!(!text.contains("validation timeout"), "{text}");
-    let a = alert(&c, Severity::Warning, "us-east-1", 0);
+    let a = alert(&c, Severity::Warning, "us-east-1", 0, None);
     let env: serde_json::Value = serde_json::from_str(&a.message).unwrap();
     let doc: serde_json::Value = serde_json::from_str(env["default"].as_str().unwrap()).unwrap();
     assert_eq!(doc["certificates"][0]["in_use_count"], 2);

@@ -110,7 +110,7 @@ async fn notify_once(
             if let Err(e) = &remembered {
                 tracing::warn!(certificate_arn = %w.arn, error = %e, "could not remember the alert on the certificate: the next run may repeat it");
             }
-            let a = alert::alert(report, min, &state.region, now);
+            let a = alert::alert(report, min, &state.region, now, w.prompted_by.as_deref());
             match publish(state, &a).await {
                 Ok(()) => {
                     summary.alerts_published += 1;

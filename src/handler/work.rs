@@ -16,6 +16,8 @@ pub struct Work {
     pub attempt: u32,
     /// A request made moments ago (the grace rule applies).
     pub new_request: bool,
+    /// The event that asked for this check, named in the alert.
+    pub prompted_by: Option<String>,
 }
 
 impl Work {
@@ -27,6 +29,7 @@ impl Work {
             issued: None,
             attempt: 0,
             new_request: false,
+            prompted_by: None,
         }
     }
 }
@@ -52,6 +55,9 @@ pub async fn work_list(
             action,
         } => {
             let mut work = each(arns, false);
+            for w in &mut work {
+                w.prompted_by = Some(detail_type.clone());
+            }
             if detail_type == "ACM Certificate Available"
                 && let Some(a @ ("ISSUANCE" | "RENEWAL")) = action.as_deref()
             {
