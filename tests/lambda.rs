@@ -486,3 +486,72 @@ async fn an_unchanged_problem_is_alerted_once_and_its_fix_announced_once() {
         assert_eq!(s.alerts_published, 1);
     }
 }
+
+#[tokio::test]
+async fn the_sweep_guards_the_issued_fleet() {
+    let lab = Lab::issuing().await;
+    let alerts = lab.alerts().await;
+    let (removed, rec) = lab.request("renew-shop.com", &[]).await;
+    let (kept, kept_rec) = lab.request("kept-shop.com", &[]).await;
+    let mut net = Internet::new();
+    // The record of renew-shop.com was removed months after issuance (external-dns, a deleted stack).
+    net.zone("renew-shop.com", &OTHER_HOSTS, "");
+    net.zone(
+        "kept-shop.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", kept_rec.name, kept_rec.value),
+    );
+    let world = net.start().await.unwrap();
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    let sweep = || async {
+        handle(
+            &state,
+            &serde_json::json!({"sweep": true}),
+            SystemTime::now() + Duration::from_mins(1),
+            acm_dns_doctor::time::now(),
+        )
+        .await
+        .unwrap()
+    };
+    let s = sweep().await;
+    assert_eq!(s.certificates_checked, 2, "{s:?}");
+    let report = |arn: &str| {
+        s.report
+            .certificates
+            .iter()
+            .find(|c| c.certificate_arn == arn)
+            .unwrap()
+            .clone()
+    };
+    let r = report(&removed);
+    assert_eq!(
+        r.status,
+        Some(acm_dns_doctor::evidence::CertificateStatus::Issued)
+    );
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(
+        codes.contains(&"RENEWAL_AT_RISK") && codes.contains(&"RECORD_MISSING"),
+        "{codes:?}"
+    );
+    let kept_codes: Vec<&str> = report(&kept)
+        .findings
+        .iter()
+        .map(|f| f.code.as_str())
+        .collect();
+    assert!(!kept_codes.contains(&"RENEWAL_AT_RISK"), "{kept_codes:?}");
+    let got = alerts.received().await;
+    let alert = got
+        .iter()
+        .find(|m| m.attributes["certificate_arn"]["Value"] == removed.as_str())
+        .expect("an alert for the certificate whose record was removed");
+    assert!(
+        alert.subject.contains("RENEWAL_AT_RISK"),
+        "{}",
+        alert.subject
+    );
+    let _ = rec;
+    // A second sweep over the unchanged fleet publishes nothing.
+    let s = sweep().await;
+    assert_eq!((s.alerts_published, s.resolved_published), (0, 0), "{s:?}");
+    assert!(alerts.received().await.is_empty());
+}

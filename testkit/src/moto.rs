@@ -18,11 +18,16 @@ pub struct Moto {
 impl Moto {
     /// Starts moto on 127.0.0.1 at a free port and waits until it answers.
     pub fn start() -> std::io::Result<Moto> {
+        Moto::start_with_validation_wait(86_400)
+    }
+
+    /// Like `start`, with certificates issued `secs` after their request (0: at once).
+    pub fn start_with_validation_wait(secs: u32) -> std::io::Result<Moto> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let exe = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
         let child = Command::new(&exe)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_ACM_VALIDATION_WAIT", "86400")
+            .env("MOTO_ACM_VALIDATION_WAIT", secs.to_string())
             .env("PYTHONHASHSEED", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

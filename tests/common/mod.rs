@@ -35,7 +35,17 @@ pub struct Lab {
 
 impl Lab {
     pub async fn new() -> Lab {
-        let moto = tokio::task::spawn_blocking(Moto::start)
+        Lab::with_validation_wait(86_400).await
+    }
+
+    /// A lab whose certificates ACM issues at once (validation is moto's, not DNS's).
+    #[allow(dead_code)] // Not every test binary uses it.
+    pub async fn issuing() -> Lab {
+        Lab::with_validation_wait(0).await
+    }
+
+    async fn with_validation_wait(secs: u32) -> Lab {
+        let moto = tokio::task::spawn_blocking(move || Moto::start_with_validation_wait(secs))
             .await
             .unwrap()
             .expect("moto server (pip install 'moto[server]')");
