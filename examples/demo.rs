@@ -1,7 +1,9 @@
 //! The main job on a local world, no AWS account: moto (ACM, Route 53, SNS) and a loopback DNS internet
 //! (fake root, TLDs, Route 53's and another provider's name servers). Creates one certificate stuck for
-//! each documented reason plus a healthy one, runs the Lambda handler for a scheduled sweep, prints the
-//! e-mail each alert sends, then one summary line. Everything stops when it ends.
+//! each documented reason plus a healthy one, and an issued fleet (a second moto that issues at once)
+//! with one certificate whose record was removed and one healthy; runs the Lambda handler for a
+//! scheduled sweep over each, prints the e-mail each alert sends and a summary line per sweep, then
+//! sweeps again: nothing changed, so nothing is published. Everything stops when it ends.
 //!
 //! Run it with `scripts/demo` (which installs moto first).
 
@@ -106,10 +108,26 @@ async fn main() -> std::process::ExitCode {
     );
     expected.push("shop-caa.com: CAA_FORBIDS_AMAZON");
 
+    // The issued fleet (a second ACM, whose certificates are issued at once): one whose validation
+    // record was removed after issuance, one that keeps it.
+    let fleet = Lab::issuing().await;
+    let fleet_alerts = fleet.alerts().await;
+    fleet.request("renew-removed.com", &[]).await;
+    net.zone("renew-removed.com", &OTHER_HOSTS, "");
+    let (_, rec) = fleet.request("renew-kept.com", &[]).await;
+    net.zone(
+        "renew-kept.com",
+        &OTHER_HOSTS,
+        &format!("{} 300 CNAME {}", rec.name, rec.value),
+    );
+    expected.push("renew-removed.com (issued, not in use): RENEWAL_AT_RISK, RECORD_MISSING, RENEWAL_NOT_ELIGIBLE");
+    expected.push("renew-kept.com (issued, not in use): RECORD_OK, RENEWAL_NOT_ELIGIBLE");
+
     let world = net.start().await.expect("loopback DNS world");
     let mut config = lambda_config(&alerts, &world);
     config.grace = Duration::ZERO; // The demo's requests are seconds old: alert now, as after the grace.
     let state = State::new(&lab.sdk, config);
+    let fleet_state = State::new(&fleet.sdk, lambda_config(&fleet_alerts, &world));
     let sweep = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/events/scheduled-event.json"
@@ -127,26 +145,18 @@ async fn main() -> std::process::ExitCode {
         "Certificates and what is wrong with them:\n  {}\n",
         expected.join("\n  ")
     );
-    let summary = match handle(
-        &state,
-        &sweep,
-        SystemTime::now() + Duration::from_mins(2),
-        acm_dns_doctor::time::now(),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            // Returning (not exiting) lets moto and the DNS servers stop as the lab and world drop.
-            eprintln!("demo: the sweep failed: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    for (i, env) in lab
-        .published_envelopes(&alerts.topic_arn)
-        .iter()
-        .enumerate()
-    {
+    let (summary, fleet_summary) =
+        match (run(&state, &sweep).await, run(&fleet_state, &sweep).await) {
+            (Ok(s), Ok(f)) => (s, f),
+            (Err(e), _) | (_, Err(e)) => {
+                // Returning (not exiting) lets moto and the DNS servers stop as the labs and world drop.
+                eprintln!("demo: a sweep failed: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+    let mut envelopes = lab.published_envelopes(&alerts.topic_arn);
+    envelopes.extend(fleet.published_envelopes(&fleet_alerts.topic_arn));
+    for (i, env) in envelopes.iter().enumerate() {
         println!(
             "==================== alert {} (e-mail) ====================",
             i + 1
@@ -159,5 +169,38 @@ async fn main() -> std::process::ExitCode {
         summary.alerts_published,
         serde_json::to_string(&summary.findings).unwrap_or_default()
     );
+    println!(
+        "demo: issued fleet: {} certificates checked, {} alerts published, findings {}",
+        fleet_summary.certificates_checked,
+        fleet_summary.alerts_published,
+        serde_json::to_string(&fleet_summary.findings).unwrap_or_default()
+    );
+    // The same world again: nothing has changed, so nothing is published.
+    let (again, fleet_again) = match (run(&state, &sweep).await, run(&fleet_state, &sweep).await) {
+        (Ok(s), Ok(f)) => (s, f),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("demo: the second sweep failed: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "demo: second sweep: {} alerts published, {} unchanged",
+        again.alerts_published + fleet_again.alerts_published,
+        again.unchanged + fleet_again.unchanged
+    );
     std::process::ExitCode::SUCCESS
+}
+
+/// One sweep through the real handler.
+async fn run(
+    state: &State,
+    sweep: &serde_json::Value,
+) -> Result<acm_dns_doctor::handler::Summary, acm_dns_doctor::handler::HandlerError> {
+    handle(
+        state,
+        sweep,
+        SystemTime::now() + Duration::from_mins(2),
+        acm_dns_doctor::time::now(),
+    )
+    .await
 }
