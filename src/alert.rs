@@ -1,6 +1,8 @@
 //! Alert messages (pure): subject, e-mail text and JSON document for one certificate, and the
 //! all-clear after it was issued. `aws::sns` only sends what is built here.
 
+pub mod chat;
+
 use crate::checks::VALIDATION_WINDOW_SECS;
 use crate::evidence::CertificateStatus;
 use crate::finding::Severity;

@@ -105,6 +105,9 @@ pub struct Config {
     pub record_wait: Duration,
     /// Time kept free before the invocation deadline to publish (`DEADLINE_RESERVE_MS`, default 15000).
     pub deadline_reserve: Duration,
+    /// SNS topic of a chat channel (Amazon Q Developer in chat applications), `CHAT_TOPIC_ARN`;
+    /// none: e-mail and machines only.
+    pub chat_topic_arn: Option<String>,
     /// While a certificate's problems are unchanged, remind at most this often (`REMIND_HOURS`,
     /// default 24; zero: every run).
     pub remind: Duration,
@@ -149,7 +152,14 @@ impl Config {
             .checked_mul(3600)
             .map(Duration::from_secs)
             .ok_or_else(|| invalid("REMIND_HOURS", &hours.to_string(), "too large"))?;
+        let chat_topic_arn = get("CHAT_TOPIC_ARN").filter(|v| !v.trim().is_empty());
+        if let Some(v) = &chat_topic_arn
+            && !v.starts_with("arn:")
+        {
+            return Err(invalid("CHAT_TOPIC_ARN", v, "an SNS topic ARN"));
+        }
         Ok(Config {
+            chat_topic_arn,
             remind,
             topic_arn,
             dns,

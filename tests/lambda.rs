@@ -555,3 +555,48 @@ async fn the_sweep_guards_the_issued_fleet() {
     assert_eq!((s.alerts_published, s.resolved_published), (0, 0), "{s:?}");
     assert!(alerts.received().await.is_empty());
 }
+
+#[tokio::test]
+async fn alerts_reach_a_chat_topic_in_amazon_q_s_custom_format() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let chat = lab.alerts().await;
+    let (arn, world) = doubled_world(&lab).await;
+    let mut config = lambda_config(&alerts, &world);
+    config.chat_topic_arn = Some(chat.topic_arn.clone());
+    let state = State::new(&lab.sdk, config);
+    let s = handle(
+        &state,
+        &event("direct-invoke.json", &arn),
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.alerts_published, 1);
+    // (The labs' two topics may share one inbox: pick the chat notification.)
+    let got = chat.received().await;
+    let notes: Vec<_> = got
+        .iter()
+        .filter(|m| m.document["source"] == "custom")
+        .collect();
+    assert_eq!(notes.len(), 1, "{got:?}");
+    let n = &notes[0].document;
+    assert_eq!(n["version"], "1.0");
+    assert_eq!(n["source"], "custom");
+    assert!(
+        n["content"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("doubled-shop.com: 1 problem"),
+        "{n}"
+    );
+    assert_eq!(n["content"]["keywords"][0], "DOUBLED_DOMAIN");
+    assert!(
+        n["content"]["nextSteps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Delete the record at"),
+        "{n}"
+    );
+}

@@ -5,8 +5,8 @@ use super::{AwsError, api_error};
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
 
-/// Publishes one message: `subject`, the JSON envelope `message`, and `(name, data type, value)`
-/// attributes. Returns the message id.
+/// Publishes one message: `subject`, the JSON envelope `message` (`MessageStructure=json`), and
+/// `(name, data type, value)` attributes. Returns the message id.
 pub async fn publish<'a>(
     client: &Client,
     topic_arn: &str,
@@ -29,5 +29,21 @@ pub async fn publish<'a>(
         req = req.message_attributes(name, v);
     }
     let out = req.send().await.map_err(|e| api_error("sns:Publish", &e))?;
+    Ok(out.message_id.unwrap_or_default())
+}
+
+/// Publishes one plain message (the same body for every protocol): what chat integrations read.
+pub async fn publish_plain(
+    client: &Client,
+    topic_arn: &str,
+    message: &str,
+) -> Result<String, AwsError> {
+    let out = client
+        .publish()
+        .topic_arn(topic_arn)
+        .message(message)
+        .send()
+        .await
+        .map_err(|e| api_error("sns:Publish", &e))?;
     Ok(out.message_id.unwrap_or_default())
 }

@@ -114,6 +114,9 @@ async fn notify_once(
             match publish(state, &a).await {
                 Ok(()) => {
                     summary.alerts_published += 1;
+                    let chat =
+                        alert::chat::alert(report, min, &state.region, w.prompted_by.as_deref());
+                    to_chat(state, &w.arn, &chat).await;
                     Handled::Done
                 }
                 Err(e) => {
@@ -163,6 +166,16 @@ async fn recheck(
     }
 }
 
+/// The same message to the chat topic, when there is one. A failure there is logged: the alert
+/// itself went out on the main topic.
+async fn to_chat(state: &State, arn: &str, message: &str) {
+    if let Some(topic) = &state.config.chat_topic_arn
+        && let Err(e) = sns::publish_plain(&state.sns, topic, message).await
+    {
+        tracing::warn!(certificate_arn = %arn, error = %e, "could not post to the chat topic");
+    }
+}
+
 async fn publish(state: &State, a: &Alert) -> Result<(), AwsError> {
     sns::publish(
         &state.sns,
@@ -191,6 +204,12 @@ async fn announce_resolved(
         return Handled::Failed;
     }
     summary.resolved_published += 1;
+    let verb = match w.issued.as_deref() {
+        Some("RENEWAL") => "renewed",
+        Some(_) => "issued",
+        None => "fixed",
+    };
+    to_chat(state, &w.arn, &alert::chat::resolved(report, verb)).await;
     if let Err(e) = acm::clear_alert_state(&state.doctor.acm, &w.arn).await {
         tracing::warn!(certificate_arn = %w.arn, error = %e, "could not forget the alert: the next run may announce it again");
     }
