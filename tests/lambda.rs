@@ -320,6 +320,18 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
     }
 }
 
+/// One scheduled sweep, a minute before the deadline.
+async fn sweep_once(state: &State) -> acm_dns_doctor::handler::Summary {
+    handle(
+        state,
+        &serde_json::json!({"sweep": true}),
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
+    )
+    .await
+    .unwrap()
+}
+
 /// True when the certificate carries the tag that remembers an alert.
 async fn alerted(lab: &Lab, arn: &str) -> bool {
     acm_dns_doctor::aws::acm::alert_state(&lab.acm, arn)
@@ -426,16 +438,7 @@ async fn an_unchanged_problem_is_alerted_once_and_its_fix_announced_once() {
     )
     .await;
     let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
-    let sweep = || async {
-        handle(
-            &state,
-            &serde_json::json!({"sweep": true}),
-            SystemTime::now() + Duration::from_mins(1),
-            acm_dns_doctor::time::now(),
-        )
-        .await
-        .unwrap()
-    };
+    let sweep = || sweep_once(&state);
     let s = sweep().await;
     assert_eq!((s.alerts_published, s.unchanged), (1, 0));
     assert!(alerted(&lab, &arn).await);
@@ -475,15 +478,7 @@ async fn an_unchanged_problem_is_alerted_once_and_its_fix_announced_once() {
     config.grace = Duration::ZERO;
     let state = State::new(&lab.sdk, config);
     for _ in 0..2 {
-        let s = handle(
-            &state,
-            &serde_json::json!({"sweep": true}),
-            SystemTime::now() + Duration::from_mins(1),
-            acm_dns_doctor::time::now(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(s.alerts_published, 1);
+        assert_eq!(sweep_once(&state).await.alerts_published, 1);
     }
 }
 
@@ -503,16 +498,7 @@ async fn the_sweep_guards_the_issued_fleet() {
     );
     let world = net.start().await.unwrap();
     let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
-    let sweep = || async {
-        handle(
-            &state,
-            &serde_json::json!({"sweep": true}),
-            SystemTime::now() + Duration::from_mins(1),
-            acm_dns_doctor::time::now(),
-        )
-        .await
-        .unwrap()
-    };
+    let sweep = || sweep_once(&state);
     let s = sweep().await;
     assert_eq!(s.certificates_checked, 2, "{s:?}");
     let report = |arn: &str| {
