@@ -1,6 +1,8 @@
 //! Adapter and handler behaviour moto cannot produce (FAILED and not-ready certificates, a certificate
 //! that disappears mid-sweep, Route 53 throttling), with `aws-smithy-mocks` in place of ACM and Route 53.
 
+mod common;
+
 use acm_dns_doctor::config::Config;
 use acm_dns_doctor::handler::{State, handle};
 use aws_sdk_acm::operation::describe_certificate::{
@@ -441,4 +443,55 @@ async fn describe_maps_an_issued_certificate_s_renewal_and_its_users() {
     assert_eq!(c.renewal_status, Some(ev::RenewalStatus::Failed));
     assert_eq!(c.renewal_reason.as_deref(), Some("CAA_ERROR"));
     assert_eq!(c.renewal_pending, vec!["shop.example.com".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_failed_tag_write_never_loses_the_alert() {
+    const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/tagless";
+    // ACM is mocked (its tags cannot be written); SNS is moto's, read back through SQS.
+    let lab = common::Lab::new().await;
+    let alerts = lab.alerts().await;
+    let describe = mock!(aws_sdk_acm::Client::describe_certificate).then_output(|| {
+        detail(
+            ARN,
+            "tagless-shop.com",
+            CertificateStatus::PendingValidation,
+            ValidationMethod::Dns,
+            Some(("_a.tagless-shop.com.", "_b.xyz.acm-validations.aws.")),
+        )
+    });
+    let tags = no_tags();
+    let refused = mock!(aws_sdk_acm::Client::add_tags_to_certificate).then_error(|| {
+        aws_sdk_acm::operation::add_tags_to_certificate::AddTagsToCertificateError::TooManyTagsException(
+            aws_sdk_acm::types::error::TooManyTagsException::builder()
+                .message("the certificate has 50 tags")
+                .build(),
+        )
+    });
+    let acm = mock_client!(
+        aws_sdk_acm,
+        RuleMode::MatchAny,
+        [&describe, &tags, &refused]
+    );
+    let world = common::provider_world(
+        "tagless-shop.com",
+        "_a.tagless-shop.com.tagless-shop.com. 300 CNAME _b.xyz.acm-validations.aws.",
+    )
+    .await;
+    let mut state = State::new(&lab.sdk, common::lambda_config(&alerts, &world));
+    state.doctor.acm = acm;
+    for run in 1..=2 {
+        let s = handle(
+            &state,
+            &serde_json::json!({"certificate_arns": [ARN]}),
+            SystemTime::now() + Duration::from_mins(1),
+            acm_dns_doctor::time::now(),
+        )
+        .await
+        .unwrap();
+        // Not remembered, so not held back: the alert goes out (a repeat, never a loss).
+        assert_eq!(s.alerts_published, 1, "run {run}");
+    }
+    assert_eq!(refused.num_calls(), 2);
+    assert_eq!(alerts.received().await.len(), 2);
 }
