@@ -20,11 +20,15 @@ pub fn renewal_starts(not_before: Option<i64>, not_after: i64) -> i64 {
 
 /// `2026-12-01T00:00:00Z (in 12 days)`, or `(12 days ago)`.
 fn when(at: i64, now: i64) -> String {
-    let days = (at - now) / DAY;
-    match days {
-        0 => format!("{} (in {})", rfc3339(at), words((at - now).max(0))),
-        d if d > 0 => format!("{} (in {d} days)", rfc3339(at)),
-        d => format!("{} ({} days ago)", rfc3339(at), -d),
+    let span = |secs: i64| match secs / DAY {
+        0 => words(secs),
+        1 => "1 day".to_owned(),
+        d => format!("{d} days"),
+    };
+    if at >= now {
+        format!("{} (in {})", rfc3339(at), span(at - now))
+    } else {
+        format!("{} ({} ago)", rfc3339(at), span(now - at))
     }
 }
 

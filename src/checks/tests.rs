@@ -1241,6 +1241,10 @@ fn renewal_at_risk_gives_the_dates_and_the_reason() {
         "{:?}",
         f.evidence
     );
+    // Past dates say how long ago.
+    ev.certificate.not_after = Some(NOW - 3 * 86_400);
+    let f = only(&ev, Code::RenewalAtRisk);
+    assert!(f.summary.contains("(3 days ago)"), "{}", f.summary);
     // A 395-day certificate renews 60 days before expiry.
     assert_eq!(
         super::renewal::renewal_starts(Some(0), 395 * 86_400),

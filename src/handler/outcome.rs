@@ -6,7 +6,7 @@ use super::response::Summary;
 use super::work::Work;
 use crate::alert::{self, Alert};
 use crate::aws::{AwsError, acm, sns, sqs};
-use crate::evidence::AlertState;
+use crate::evidence::{AlertState, CertificateStatus};
 use crate::report::CertificateReport;
 use crate::trigger::Recheck;
 
@@ -95,6 +95,17 @@ async fn notify_once(
             summary.unchanged += 1;
             Handled::Done
         }
+        // Nothing found because nothing is checked any more (expired, revoked, inactive) is no
+        // all-clear: that needs a certificate issued, renewed, or pending and fine now.
+        Notify::Resolved
+            if w.issued.is_none()
+                && !matches!(
+                    report.status,
+                    Some(CertificateStatus::Issued | CertificateStatus::PendingValidation)
+                ) =>
+        {
+            Handled::Done
+        }
         Notify::Resolved => {
             let at = prior.map_or(now, |p| p.at);
             announce_resolved(state, summary, w, report, at).await
@@ -104,35 +115,21 @@ async fn notify_once(
                 at: now,
                 problems: fingerprint,
             };
-            // Remembered first: should publishing fail, the old memory comes back, so the next
-            // run alerts again. Should remembering fail, the alert goes out all the same.
-            let remembered = acm::set_alert_state(&state.doctor.acm, &w.arn, &new).await;
-            if let Err(e) = &remembered {
+            // Published first, remembered after: a publish that fails leaves the memory as it
+            // was (the next run alerts again); a memory that cannot be written only makes the
+            // next run repeat the alert. Neither loses it.
+            let a = alert::alert(report, min, &state.region, now, w.prompted_by.as_deref());
+            if let Err(e) = publish(state, &a).await {
+                publish_errors.push(format!("{}: {e}", w.arn));
+                return Handled::Failed;
+            }
+            summary.alerts_published += 1;
+            if let Err(e) = acm::set_alert_state(&state.doctor.acm, &w.arn, &new).await {
                 tracing::warn!(certificate_arn = %w.arn, error = %e, "could not remember the alert on the certificate: the next run may repeat it");
             }
-            let a = alert::alert(report, min, &state.region, now, w.prompted_by.as_deref());
-            match publish(state, &a).await {
-                Ok(()) => {
-                    summary.alerts_published += 1;
-                    let chat =
-                        alert::chat::alert(report, min, &state.region, w.prompted_by.as_deref());
-                    to_chat(state, &w.arn, &chat).await;
-                    Handled::Done
-                }
-                Err(e) => {
-                    if remembered.is_ok() {
-                        let restored = match &prior {
-                            Some(p) => acm::set_alert_state(&state.doctor.acm, &w.arn, p).await,
-                            None => acm::clear_alert_state(&state.doctor.acm, &w.arn).await,
-                        };
-                        if let Err(e) = restored {
-                            tracing::error!(certificate_arn = %w.arn, error = %e, "could not restore the alert state after a failed publish");
-                        }
-                    }
-                    publish_errors.push(format!("{}: {e}", w.arn));
-                    Handled::Failed
-                }
-            }
+            let chat = alert::chat::alert(report, min, &state.region, w.prompted_by.as_deref());
+            to_chat(state, &w.arn, &chat).await;
+            Handled::Done
         }
     }
 }

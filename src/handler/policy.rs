@@ -96,9 +96,20 @@ pub fn notify(
 /// A short, stable fingerprint of the problems an alert is about: each (code, record) once, in
 /// order, hashed (FNV-1a, 64 bits) to fit a tag value.
 pub fn fingerprint(report: &CertificateReport, min: crate::finding::Severity) -> String {
+    // Findings that come and go with a server's mood would make every run "changed".
+    const TRANSIENT: &[Code] = &[
+        Code::DnsLookupFailed,
+        Code::LameNameServer,
+        Code::AuthoritativeInconsistent,
+    ];
     let mut items: Vec<String> = report
         .at_least(min)
-        .map(|f| format!("{} {}", f.code, f.record_name.as_deref().unwrap_or("-")))
+        .filter(|f| !TRANSIENT.contains(&f.code))
+        .map(|f| match &f.record_name {
+            Some(name) => format!("{} {name}", f.code),
+            // About the certificate: its evidence says what changed (a renewal that failed).
+            None => format!("{} {}", f.code, f.evidence.join("|")),
+        })
         .collect();
     items.sort();
     items.dedup();
@@ -251,5 +262,18 @@ mod tests {
             "info findings are not problems"
         );
         assert_eq!(a.len(), 16);
+        let with = |codes: &[Code]| fingerprint(&r(codes), min);
+        assert_eq!(
+            with(&[Code::RecordMissing, Code::DnsLookupFailed]),
+            with(&[Code::RecordMissing]),
+            "a failed lookup that comes and goes is not a new problem"
+        );
+        // A certificate-level finding changes with its evidence (a renewal now FAILED).
+        let mut pending = r(&[Code::RenewalAtRisk]);
+        pending.findings[0].evidence =
+            vec!["RenewalSummary.RenewalStatus PENDING_VALIDATION".into()];
+        let mut failed = pending.clone();
+        failed.findings[0].evidence = vec!["RenewalSummary.RenewalStatus FAILED".into()];
+        assert_ne!(fingerprint(&pending, min), fingerprint(&failed, min));
     }
 }
