@@ -320,16 +320,21 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
     }
 }
 
-/// One scheduled sweep, a minute before the deadline.
-async fn sweep_once(state: &State) -> acm_dns_doctor::handler::Summary {
+/// Handles `payload` now, a minute before the deadline; it must succeed.
+async fn handle_now(state: &State, payload: &Value) -> acm_dns_doctor::handler::Summary {
     handle(
         state,
-        &serde_json::json!({"sweep": true}),
+        payload,
         SystemTime::now() + Duration::from_mins(1),
         acm_dns_doctor::time::now(),
     )
     .await
     .unwrap()
+}
+
+/// One scheduled sweep, a minute before the deadline.
+async fn sweep_once(state: &State) -> acm_dns_doctor::handler::Summary {
+    handle_now(state, &serde_json::json!({"sweep": true})).await
 }
 
 /// True when the certificate carries the tag that remembers an alert.
@@ -349,16 +354,8 @@ async fn issuance_after_an_alert_is_announced_once() {
     let mut config = lambda_config(&alerts, &world);
     config.grace = Duration::ZERO;
     let state = State::new(&lab.sdk, config);
-    let far = || SystemTime::now() + Duration::from_mins(1);
 
-    let s = handle(
-        &state,
-        &event("direct-invoke.json", &arn),
-        far(),
-        acm_dns_doctor::time::now(),
-    )
-    .await
-    .unwrap();
+    let s = handle_now(&state, &event("direct-invoke.json", &arn)).await;
     assert_eq!(s.alerts_published, 1);
     assert!(
         alerted(&lab, &arn).await,
@@ -368,14 +365,7 @@ async fn issuance_after_an_alert_is_announced_once() {
     // ACM says it is available while the record is still broken (a renewal issued from an older
     // validation, say): the problem stands, unchanged since its alert, so nothing is published;
     // no all-clear, and the alert is still remembered.
-    let s = handle(
-        &state,
-        &event("acm-certificate-available.json", &arn),
-        far(),
-        acm_dns_doctor::time::now(),
-    )
-    .await
-    .unwrap();
+    let s = handle_now(&state, &event("acm-certificate-available.json", &arn)).await;
     assert_eq!(
         (s.alerts_published, s.resolved_published, s.unchanged),
         (0, 0, 1)
@@ -392,14 +382,7 @@ async fn issuance_after_an_alert_is_announced_once() {
         &format!("{} 300 CNAME {}", rec.name, rec.value),
     );
     world.flush_resolver_cache();
-    let s = handle(
-        &state,
-        &event("acm-certificate-available.json", &arn),
-        far(),
-        acm_dns_doctor::time::now(),
-    )
-    .await
-    .unwrap();
+    let s = handle_now(&state, &event("acm-certificate-available.json", &arn)).await;
     assert_eq!((s.alerts_published, s.resolved_published), (0, 1));
     let got = alerts.received().await;
     assert_eq!(got.len(), 1, "only the all-clear since the last read");
@@ -415,14 +398,7 @@ async fn issuance_after_an_alert_is_announced_once() {
     assert!(!alerted(&lab, &arn).await, "the alert is forgotten");
 
     // Announced once: the same event again says nothing more.
-    let s = handle(
-        &state,
-        &event("acm-certificate-available.json", &arn),
-        far(),
-        acm_dns_doctor::time::now(),
-    )
-    .await
-    .unwrap();
+    let s = handle_now(&state, &event("acm-certificate-available.json", &arn)).await;
     assert_eq!(s.resolved_published, 0);
 }
 
