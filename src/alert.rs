@@ -7,7 +7,7 @@ use crate::checks::VALIDATION_WINDOW_SECS;
 use crate::evidence::CertificateStatus;
 use crate::finding::Severity;
 use crate::report::{self, CertificateReport, Report};
-use crate::time::{rfc3339, words};
+use crate::time::{days, rfc3339, words};
 use std::fmt::Write;
 
 /// SNS's limit for a whole message.
@@ -275,15 +275,6 @@ pub fn email(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
     }
     out.push_str("\n— acm-dns-doctor\n");
     out
-}
-
-/// `12 days`, or the duration in words when under a day.
-fn days(secs: i64) -> String {
-    match secs / 86_400 {
-        0 => words(secs),
-        1 => "1 day".into(),
-        d => format!("{d} days"),
-    }
 }
 
 /// A short kind for a resource ARN: `CloudFront distribution`, `Application Load Balancer`, ...

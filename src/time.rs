@@ -37,6 +37,15 @@ pub fn words(secs: i64) -> String {
     }
 }
 
+/// A span in days (`1 day`, `12 days`), or in words when under a day.
+pub fn days(secs: i64) -> String {
+    match secs / 86_400 {
+        0 => words(secs),
+        1 => "1 day".to_owned(),
+        d => format!("{d} days"),
+    }
+}
+
 /// Serde helpers: an optional time kept as seconds inside, written and read as RFC 3339 text.
 pub mod serde_rfc3339 {
     use serde::{Deserialize, Deserializer, Serializer};

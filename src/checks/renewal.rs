@@ -6,7 +6,7 @@
 use super::certificate::explain_failure;
 use crate::evidence::{CertificateStatus, Evidence, RenewalEligibility, RenewalStatus};
 use crate::finding::{Code, Finding, Severity};
-use crate::time::{rfc3339, words};
+use crate::time::{days, rfc3339};
 
 const DAY: i64 = 86_400;
 
@@ -20,15 +20,10 @@ pub fn renewal_starts(not_before: Option<i64>, not_after: i64) -> i64 {
 
 /// `2026-12-01T00:00:00Z (in 12 days)`, or `(12 days ago)`.
 fn when(at: i64, now: i64) -> String {
-    let span = |secs: i64| match secs / DAY {
-        0 => words(secs),
-        1 => "1 day".to_owned(),
-        d => format!("{d} days"),
-    };
     if at >= now {
-        format!("{} (in {})", rfc3339(at), span(at - now))
+        format!("{} (in {})", rfc3339(at), days(at - now))
     } else {
-        format!("{} ({} ago)", rfc3339(at), span(now - at))
+        format!("{} ({} ago)", rfc3339(at), days(now - at))
     }
 }
 
