@@ -47,9 +47,12 @@ async fn main() {
         let (arn, _) = lab
             .request(&domain, &[&format!("*.{domain}"), &format!("www.{domain}")])
             .await;
-        let cert = acm_dns_doctor::aws::acm::describe(&lab.acm, &arn)
-            .await
-            .unwrap();
+        let cert = acm_dns_doctor::aws::acm::describe(
+            &acm_dns_doctor::aws::Paced::with_default_quotas(lab.acm.clone()),
+            &arn,
+        )
+        .await
+        .unwrap();
         for t in cert.targets() {
             let owner = if i % 2 == 0 {
                 t.record.name.clone()
@@ -149,9 +152,12 @@ async fn dns_cost(
     let start = Instant::now();
     let mut one_by_one = 0;
     for arn in arns {
-        let cert = acm_dns_doctor::aws::acm::describe(&lab.acm, arn)
-            .await
-            .unwrap();
+        let cert = acm_dns_doctor::aws::acm::describe(
+            &acm_dns_doctor::aws::Paced::with_default_quotas(lab.acm.clone()),
+            arn,
+        )
+        .await
+        .unwrap();
         for t in cert.targets() {
             let session = Session::new(&plain);
             for rtype in [RecordType::CNAME, RecordType::TXT] {
@@ -181,10 +187,10 @@ async fn questions(
 ) -> (Duration, usize) {
     world.flush_resolver_cache();
     let mut doctor = lab.doctor(world);
-    doctor.max_concurrency = 8;
+    doctor.max_concurrency = Some(8);
     let before = doctor.dns.questions();
     let start = Instant::now();
-    let (report, evidence) = doctor.examine(arns).await;
+    let (report, evidence) = doctor.examine(arns, |_, _| ()).await;
     let wall = start.elapsed();
     let asked = doctor.dns.questions() - before;
     let records: usize = evidence.iter().map(|e| e.records.len()).sum();

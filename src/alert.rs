@@ -89,7 +89,7 @@ pub fn alert(
     let worst = cert.worst().unwrap_or(Severity::Info);
     let mut doc = Report {
         certificates: vec![cert.clone()],
-        not_reached: Vec::new(),
+        ..Report::default()
     };
     let mut text = email(cert, min, region, now);
     if let Some(event) = prompted_by {
@@ -108,7 +108,7 @@ pub fn alert(
         }
         message = fit(&doc, text);
     }
-    let attributes = vec![
+    let mut attributes = vec![
         attr("event", "alert"),
         attr("severity", worst.as_str()),
         Attribute {
@@ -119,7 +119,10 @@ pub fn alert(
         attr("certificate_arn", cert.certificate_arn.clone()),
         attr("domain", domain),
     ];
-    let mut attributes = attributes;
+    if let Some(account) = &cert.account {
+        attributes.push(attr("account", account.clone()));
+    }
+    attributes.push(attr("region", cert.region.as_deref().unwrap_or(region)));
     if let Some(event) = prompted_by {
         attributes.push(attr("prompted_by", event));
     }
@@ -211,6 +214,7 @@ fn printable_subject(mut s: String) -> String {
 
 /// The e-mail body: what is wrong, the exact fix, the time left, a console link.
 pub fn email(cert: &CertificateReport, min: Severity, region: &str, now: i64) -> String {
+    let region = cert.region.as_deref().unwrap_or(region);
     let mut out = String::new();
     let problems: Vec<_> = cert.at_least(min).collect();
     let _ = writeln!(
@@ -221,6 +225,9 @@ pub fn email(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
         if problems.len() == 1 { "" } else { "s" }
     );
     let _ = writeln!(out, "Certificate: {}", cert.certificate_arn);
+    if let Some(account) = &cert.account {
+        let _ = writeln!(out, "Account:     {account}, Region {region}");
+    }
     let _ = writeln!(
         out,
         "Status:      {}",

@@ -2,8 +2,11 @@
 //! CLI from its flags (which fall back to the same environment variables). A bad value fails at
 //! start, naming the variable.
 
+use crate::aws::fleet::parse_roles;
+use crate::aws::pace::Quotas;
 use crate::dns::{DnsConfig, parse_server};
 use crate::finding::Severity;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -15,8 +18,8 @@ pub const DEFAULT_DNS_PORT: u16 = 53;
 pub const DEFAULT_DNS_TIMEOUT_MS: u64 = 1500;
 /// How many times a UDP question is sent before giving up.
 pub const DNS_ATTEMPTS: u8 = 2;
-/// Certificates checked at once (`MAX_CONCURRENCY`, `--max-concurrency`).
-pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+/// The Region every sweep covers besides the function's own (`REGIONS`): CloudFront's certificates live there.
+pub const ALWAYS_SWEPT_REGION: &str = "us-east-1";
 /// Alert on findings at or above this (`MIN_SEVERITY`).
 pub const DEFAULT_MIN_SEVERITY: Severity = Severity::Warning;
 /// After a request, how long a missing record only schedules a re-check (`GRACE_MINUTES`).
@@ -44,9 +47,9 @@ pub fn dns_config(resolvers: Vec<SocketAddr>, port: u16, timeout_ms: u64) -> Dns
     }
 }
 
-/// The DNS options of the CLI: flags, else the Lambda's environment variables, else the defaults.
+/// The run options of the CLI: flags, else the Lambda's environment variables, else the defaults.
 #[derive(clap::Args, Debug, Clone)]
-pub struct DnsOptions {
+pub struct RunOptions {
     /// Recursive resolver for the public view, IP or IP:PORT (repeatable, or comma-separated).
     #[arg(long = "resolver", env = "RESOLVERS", value_delimiter = ',', value_parser = parse_server, default_value = DEFAULT_RESOLVERS)]
     pub resolvers: Vec<SocketAddr>,
@@ -56,12 +59,50 @@ pub struct DnsOptions {
     /// Timeout of one DNS question, milliseconds.
     #[arg(long, env = "DNS_TIMEOUT_MS", default_value_t = DEFAULT_DNS_TIMEOUT_MS)]
     pub dns_timeout_ms: u64,
-    /// Certificates checked at once.
-    #[arg(long, env = "MAX_CONCURRENCY", default_value_t = DEFAULT_MAX_CONCURRENCY, value_parser = clap::value_parser!(usize))]
-    pub max_concurrency: usize,
+    /// Certificates checked at once (default: as many as the API quotas keep busy).
+    #[arg(long, env = "MAX_CONCURRENCY", value_parser = parse_concurrency)]
+    pub max_concurrency: Option<Concurrency>,
+    /// Calls per second per account and Region, overriding the documented quotas:
+    /// API=RATE[/BURST], comma-separated (acm:DescribeCertificate=10,route53=10/50).
+    #[arg(long = "api-rates", env = "API_RATES", value_parser = Quotas::parse, default_value = "")]
+    pub quotas: Quotas,
 }
 
-impl DnsOptions {
+/// `MAX_CONCURRENCY`: a number, or `auto` (from the quotas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Concurrency(pub Option<usize>);
+
+/// Parses `MAX_CONCURRENCY`: `auto` (or empty), or a whole number ≥ 1.
+pub fn parse_concurrency(v: &str) -> Result<Concurrency, String> {
+    match v.trim() {
+        "" | "auto" => Ok(Concurrency(None)),
+        n => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(|n| Concurrency(Some(n)))
+            .ok_or_else(|| "auto, or a whole number ≥ 1".to_owned()),
+    }
+}
+
+/// Parses a comma-separated list of Region names (`us-east-1,eu-west-1`).
+pub fn parse_regions(list: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in list.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        let ok = r.split('-').count() >= 3
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err(format!("{r:?} is not a Region name (like eu-west-1)"));
+        }
+        if !out.iter().any(|o| o == r) {
+            out.push(r.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+impl RunOptions {
     /// The DNS settings these options describe.
     pub fn dns_config(&self) -> DnsConfig {
         dns_config(self.resolvers.clone(), self.dns_port, self.dns_timeout_ms)
@@ -99,8 +140,16 @@ pub struct Config {
     pub grace: Duration,
     /// SQS queue for delayed re-checks (`RECHECK_QUEUE_URL`); none: alert at once.
     pub recheck_queue_url: Option<String>,
-    /// Certificates checked at once (`MAX_CONCURRENCY`, default 4).
-    pub max_concurrency: usize,
+    /// Certificates checked at once (`MAX_CONCURRENCY`; default `auto`: from the quotas).
+    pub max_concurrency: Option<usize>,
+    /// Regions swept (`REGIONS`; default the function's own and us-east-1).
+    pub regions: Vec<String>,
+    /// Member accounts: account id → role ARN (`ACCOUNT_ROLE_ARNS`, or `ACCOUNT_IDS` with `MEMBER_ROLE_NAME`).
+    pub roles: BTreeMap<String, String>,
+    /// External id passed when assuming a member role (`EXTERNAL_ID`).
+    pub external_id: Option<String>,
+    /// Calls per second per account and Region (`API_RATES` overrides the documented quotas).
+    pub quotas: Quotas,
     /// How long ACM may take to show the record after a request: first back-off (`RECORD_WAIT_MS`, default 2000).
     pub record_wait: Duration,
     /// Time kept free before the invocation deadline to publish (`DEADLINE_RESERVE_MS`, default 15000).
@@ -138,10 +187,38 @@ impl Config {
                 .map_err(|why: String| invalid("MIN_SEVERITY", &v, &why))?,
             None => DEFAULT_MIN_SEVERITY,
         };
-        let max_concurrency = number(&get, "MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY)?;
-        if max_concurrency == 0 {
-            return Err(invalid("MAX_CONCURRENCY", "0", "at least 1"));
-        }
+        let max_concurrency = match get("MAX_CONCURRENCY") {
+            Some(v) => {
+                parse_concurrency(&v)
+                    .map_err(|why| invalid("MAX_CONCURRENCY", &v, &why))?
+                    .0
+            }
+            None => None,
+        };
+        let home = get("AWS_REGION")
+            .or_else(|| get("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| ALWAYS_SWEPT_REGION.to_owned());
+        let regions_text = get("REGIONS")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| format!("{home},{ALWAYS_SWEPT_REGION}"));
+        let regions =
+            parse_regions(&regions_text).map_err(|why| invalid("REGIONS", &regions_text, &why))?;
+        let list = |k| -> Vec<String> {
+            get(k)
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        let role_arns = list("ACCOUNT_ROLE_ARNS");
+        let role_name = get("MEMBER_ROLE_NAME");
+        let roles = parse_roles(
+            &role_arns,
+            &list("ACCOUNT_IDS"),
+            role_name.as_deref(),
+            "aws",
+        )
+        .map_err(|why| invalid("ACCOUNT_ROLE_ARNS", &role_arns.join(","), &why))?;
+        let rates = get("API_RATES").unwrap_or_default();
+        let quotas = Quotas::parse(&rates).map_err(|why| invalid("API_RATES", &rates, &why))?;
         let minutes: u64 = number(&get, "GRACE_MINUTES", DEFAULT_GRACE_MINUTES)?;
         let grace = minutes
             .checked_mul(60)
@@ -159,6 +236,10 @@ impl Config {
             return Err(invalid("CHAT_TOPIC_ARN", v, "an SNS topic ARN"));
         }
         Ok(Config {
+            regions,
+            roles,
+            external_id: get("EXTERNAL_ID").filter(|v| !v.trim().is_empty()),
+            quotas,
             chat_topic_arn,
             remind,
             topic_arn,
@@ -228,6 +309,22 @@ mod tests {
         assert_eq!(c.min_severity, Severity::Warning);
         assert_eq!(c.grace, Duration::from_mins(15));
         assert_eq!(c.dns.resolvers.len(), 2);
+        assert_eq!(c.regions, ["us-east-1"]);
+        assert_eq!(c.max_concurrency, None);
+        let c = cfg(&[
+            ("TOPIC_ARN", "arn:aws:sns:us-east-1:1:t"),
+            ("AWS_REGION", "eu-west-1"),
+            ("MAX_CONCURRENCY", "12"),
+            ("ACCOUNT_IDS", "444455556666"),
+            ("MEMBER_ROLE_NAME", "acm-dns-doctor-member"),
+        ])
+        .unwrap();
+        assert_eq!(c.regions, ["eu-west-1", "us-east-1"]);
+        assert_eq!(c.max_concurrency, Some(12));
+        assert_eq!(
+            c.roles["444455556666"],
+            "arn:aws:iam::444455556666:role/acm-dns-doctor-member"
+        );
         let c = cfg(&[
             ("TOPIC_ARN", "arn:aws:sns:us-east-1:1:t"),
             ("RESOLVERS", "127.0.0.9:5353, 127.0.0.10"),
@@ -252,6 +349,9 @@ mod tests {
             ("DNS_PORT", "70000"),
             ("MIN_SEVERITY", "loud"),
             ("MAX_CONCURRENCY", "0"),
+            ("REGIONS", "eu-west-1,Frankfurt"),
+            ("ACCOUNT_ROLE_ARNS", "arn:aws:iam::1:role/x"),
+            ("API_RATES", "acm:DescribeCertificate=0"),
             ("GRACE_MINUTES", "-1"),
             ("GRACE_MINUTES", "307445734561825861"),
         ] {

@@ -1,5 +1,7 @@
 //! The engine: gather the evidence for each certificate, then run the checks.
 
+use crate::aws::fleet::{Fleet, Scope};
+use crate::aws::pace::Quotas;
 use crate::aws::route53::Route53View;
 use crate::aws::{AwsError, acm};
 use crate::checks;
@@ -9,25 +11,25 @@ use crate::evidence::{
     Caa, CertificateStatus, Evidence, RecordEvidence, Route53Evidence, Target, ZoneRecords,
 };
 use crate::names::{caa_base, doubled_name, is_near_record, is_within, normalize_name};
-use crate::report::{self, CertificateReport, Report};
+use crate::report::{self, CertificateReport, Report, ScopeFailure};
 use crate::time::now;
 use futures::StreamExt;
 use futures::future::join_all;
 use hickory_proto::rr::RecordType;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 
 /// Long-lived clients and settings (built once per process).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Doctor {
-    /// ACM client.
-    pub acm: aws_sdk_acm::Client,
-    /// Route 53 client.
-    pub route53: aws_sdk_route53::Client,
+    /// ACM and Route 53 in every account and Region, paced at their quotas.
+    pub fleet: Fleet,
     /// DNS client.
     pub dns: Dns,
-    /// How many certificates are checked at once.
-    pub max_concurrency: usize,
-    /// The ACM endpoint, named in connection errors.
-    pub acm_endpoint: String,
+    /// How many certificates are checked at once; `None`: as many as the quotas keep busy
+    /// (see `concurrency`).
+    pub max_concurrency: Option<usize>,
 }
 
 /// What a sweep checks: requests waiting for their records, and issued certificates, whose
@@ -37,66 +39,135 @@ pub const SWEPT: &[CertificateStatus] = &[
     CertificateStatus::Issued,
 ];
 
-/// One run: the Route 53 view and the DNS answers are read once and shared by every certificate
-/// of the run.
+/// The most certificates checked at once, whatever the quotas allow.
+pub const MAX_IN_FLIGHT: usize = 256;
+
+/// One account's Route 53 view, made at most once per run.
+type ViewCell = Arc<OnceCell<Result<Arc<Route53View>, AwsError>>>;
+
+/// One run: the Route 53 views (one per account) and the DNS answers are read once and shared by
+/// every certificate of the run.
 pub struct Run<'a> {
     doctor: &'a Doctor,
-    route53: Route53View,
+    route53: Mutex<HashMap<Option<String>, ViewCell>>,
     dns: Session,
 }
 
 impl Doctor {
-    /// A doctor over an SDK configuration.
+    /// A doctor over an SDK configuration: the caller's account only, default quotas.
     pub fn new(sdk: &aws_config::SdkConfig, dns: DnsConfig) -> Self {
-        let region = sdk.region().map_or("us-east-1", |r| r.as_ref());
+        Doctor::with_fleet(
+            Fleet::new(sdk, BTreeMap::new(), None, Quotas::default()),
+            dns,
+        )
+    }
+
+    /// A doctor over a fleet.
+    pub fn with_fleet(fleet: Fleet, dns: DnsConfig) -> Self {
         Doctor {
-            acm: aws_sdk_acm::Client::new(sdk),
-            route53: aws_sdk_route53::Client::new(sdk),
+            fleet,
             dns: Dns::new(dns),
-            max_concurrency: crate::config::DEFAULT_MAX_CONCURRENCY,
-            acm_endpoint: sdk.endpoint_url().map_or_else(
-                || format!("https://acm.{region}.amazonaws.com"),
-                str::to_owned,
-            ),
+            max_concurrency: None,
         }
     }
 
-    /// Starts a run (fresh Route 53 view).
+    /// Certificates checked at once for `scopes` scopes. Unless set, it follows from the quotas
+    /// (Little's law): enough certificates in flight to keep `acm:DescribeCertificate` at its rate
+    /// while each one's DNS takes up to its worst case (every question timing out once, plus a
+    /// second); the DNS in-flight bound keeps the questions themselves in check.
+    pub fn concurrency(&self, scopes: usize) -> usize {
+        if let Some(n) = self.max_concurrency {
+            return n.max(1);
+        }
+        let rate = self
+            .fleet
+            .quotas()
+            .rate("acm:DescribeCertificate")
+            .unwrap_or(10.0);
+        let c = &self.dns.config;
+        let worst = c.timeout.as_secs_f64() * f64::from(c.attempts.max(1)) + 1.0;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let per_scope = (rate * worst).ceil() as usize;
+        (per_scope.max(1) * scopes.max(1)).min(MAX_IN_FLIGHT)
+    }
+
+    /// Starts a run (fresh Route 53 views).
     pub fn run(&self) -> Run<'_> {
         Run {
             doctor: self,
-            route53: Route53View::new(self.route53.clone()),
+            route53: Mutex::new(HashMap::new()),
             dns: Session::new(&self.dns),
         }
     }
 
-    /// Checks these certificates, in order, `max_concurrency` at a time.
+    /// Checks these certificates, reported in order.
     pub async fn check(&self, arns: &[String]) -> Report {
-        self.examine(arns).await.0
+        self.examine(arns, |_, _| ()).await.0
     }
 
-    /// Like `check`, with the evidence gathered for each certificate that could be read.
-    pub async fn examine(&self, arns: &[String]) -> (Report, Vec<Evidence>) {
+    /// Like `check`, with the evidence gathered for each certificate that could be read;
+    /// `progress(done, total)` is called as each certificate is done.
+    pub async fn examine(
+        &self,
+        arns: &[String],
+        progress: impl Fn(usize, usize),
+    ) -> (Report, Vec<Evidence>) {
         let run = self.run();
-        let results: Vec<(CertificateReport, Option<Evidence>)> =
-            futures::stream::iter(arns.iter())
-                .map(|arn| run.examine(arn))
-                .buffered(self.max_concurrency.max(1))
+        let scopes: std::collections::BTreeSet<Scope> = arns
+            .iter()
+            .filter_map(|a| crate::arn::parse(a).ok())
+            .map(|a| self.fleet.scope_of(&a))
+            .collect();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        // Unordered, so that one slow certificate never holds back the others' slots; put back
+        // in the order asked after.
+        let mut results: Vec<(usize, (CertificateReport, Option<Evidence>))> =
+            futures::stream::iter(arns.iter().enumerate())
+                .map(|(i, arn)| {
+                    let (run, done, progress) = (&run, &done, &progress);
+                    async move {
+                        let out = run.examine(arn).await;
+                        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        progress(n, arns.len());
+                        (i, out)
+                    }
+                })
+                .buffer_unordered(self.concurrency(scopes.len()))
                 .collect()
                 .await;
-        let (certificates, evidence): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+        results.sort_by_key(|(i, _)| *i);
+        let (certificates, evidence): (Vec<_>, Vec<_>) =
+            results.into_iter().map(|(_, r)| r).unzip();
         let report = Report {
             certificates,
-            not_reached: Vec::new(),
+            ..Report::default()
         };
         (report, evidence.into_iter().flatten().collect())
     }
 
-    /// The ARNs a sweep checks (every key type; see `SWEPT`).
-    pub async fn swept(&self) -> Result<Vec<String>, AwsError> {
-        acm::list(&self.acm, SWEPT)
+    /// The ARNs a sweep checks in one scope (every key type; see `SWEPT`).
+    pub async fn swept(&self, scope: &Scope) -> Result<Vec<String>, AwsError> {
+        let acm = self.fleet.acm(scope).await?;
+        acm::list(&acm.acm, SWEPT)
             .await
-            .map_err(|e| e.at(&self.acm_endpoint))
+            .map_err(|e| e.at(&acm.endpoint))
+    }
+
+    /// The ARNs of every scope, listed at once; a scope that fails is reported, the others go on.
+    pub async fn swept_all(&self, scopes: &[Scope]) -> (Vec<String>, Vec<ScopeFailure>) {
+        let lists = join_all(scopes.iter().map(|s| self.swept(s))).await;
+        let (mut arns, mut failed) = (Vec::new(), Vec::new());
+        for (scope, list) in scopes.iter().zip(lists) {
+            match list {
+                Ok(a) => arns.extend(a),
+                Err(e) => failed.push(ScopeFailure {
+                    account: scope.account.clone(),
+                    region: scope.region.clone(),
+                    error: e.to_string(),
+                }),
+            }
+        }
+        (arns, failed)
     }
 }
 
@@ -121,11 +192,21 @@ impl Run<'_> {
 
     /// Everything known about one certificate.
     pub async fn gather(&self, arn: &str) -> Result<Evidence, AwsError> {
-        let certificate = acm::describe(&self.doctor.acm, arn)
+        let parsed = crate::arn::parse(arn).map_err(|_| AwsError::InvalidArn(arn.to_owned()))?;
+        let scope = self.doctor.fleet.scope_of(&parsed);
+        let acm = self.doctor.fleet.acm(&scope).await?;
+        let certificate = acm::describe(&acm.acm, arn)
             .await
-            .map_err(|e| e.at(&self.doctor.acm_endpoint))?;
+            .map_err(|e| e.at(&acm.endpoint))?;
+        let account = scope.account.clone();
         let dns = &self.dns;
-        let records = join_all(certificate.targets().into_iter().map(|t| self.record(t))).await;
+        let records = join_all(
+            certificate
+                .targets()
+                .into_iter()
+                .map(|t| self.record(account.as_deref(), t)),
+        )
+        .await;
         let mut domains: Vec<String> = if certificate.is_dns_validated() {
             certificate.domains()
         } else {
@@ -157,11 +238,11 @@ impl Run<'_> {
         })
     }
 
-    async fn record(&self, target: Target) -> RecordEvidence {
+    async fn record(&self, account: Option<&str>, target: Target) -> RecordEvidence {
         let name = target.record.name.clone();
         let (live, route53) = tokio::join!(
             live::gather(&self.dns, &name, &target.record.value),
-            self.route53_near(&target)
+            self.route53_near(account, &target)
         );
         RecordEvidence {
             target,
@@ -171,9 +252,34 @@ impl Run<'_> {
     }
 
     /// Route 53 zones that could hold the record, with the record sets near its name.
-    async fn route53_near(&self, target: &Target) -> Route53Evidence {
+    /// The Route 53 view of `account` for this run.
+    async fn route53(&self, account: Option<&str>) -> Result<Arc<Route53View>, AwsError> {
+        let cell = {
+            let mut map = self
+                .route53
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.entry(account.map(str::to_owned)).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            let client = self.doctor.fleet.route53(account).await?;
+            Ok(Arc::new(Route53View::new(client)))
+        })
+        .await
+        .clone()
+    }
+
+    async fn route53_near(&self, account: Option<&str>, target: &Target) -> Route53Evidence {
         let name = &target.record.name;
-        let zones = match self.route53.zones().await {
+        let view = match self.route53(account).await {
+            Ok(v) => v,
+            Err(e) => {
+                return Route53Evidence::Unavailable {
+                    reason: e.to_string(),
+                };
+            }
+        };
+        let zones = match view.zones().await {
             Ok(z) => z,
             Err(e) => {
                 return Route53Evidence::Unavailable {
@@ -187,7 +293,7 @@ impl Run<'_> {
             .collect();
         let mut out = Vec::new();
         for mut zone in candidates {
-            let detail = match self.route53.detail(&zone).await {
+            let detail = match view.detail(&zone).await {
                 Ok(d) => d,
                 Err(e) => {
                     return Route53Evidence::Unavailable {
@@ -220,8 +326,11 @@ pub fn judge(ev: &Evidence) -> CertificateReport {
     let mut findings = checks::run(ev, ev.gathered_at);
     report::sort_findings(&mut findings);
     let c = &ev.certificate;
+    let (account, region) = report::account_and_region(&c.arn);
     CertificateReport {
         certificate_arn: c.arn.clone(),
+        account,
+        region,
         domain_name: Some(c.domain_name.clone()),
         status: Some(c.status.clone()),
         domains: c.domains(),

@@ -20,6 +20,7 @@ pub mod exit;
 pub mod finding;
 pub mod handler;
 pub mod names;
+pub mod progress;
 pub mod report;
 pub mod time;
 pub mod trigger;

@@ -11,6 +11,10 @@ use std::fmt::Write;
 pub struct CertificateReport {
     /// The ARN asked about.
     pub certificate_arn: String,
+    /// The account it lives in (from the ARN).
+    pub account: Option<String>,
+    /// The Region it lives in (from the ARN).
+    pub region: Option<String>,
     /// The certificate's primary domain name (ACM `DomainName`), when it could be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<String>,
@@ -59,8 +63,11 @@ impl CertificateReport {
 
     /// An entry for a certificate that could not be checked: why in one line, and the whole cause.
     pub fn failed(arn: &str, error: String, detail: String, not_found: bool) -> Self {
+        let (account, region) = account_and_region(arn);
         CertificateReport {
             certificate_arn: arn.to_owned(),
+            account,
+            region,
             domain_name: None,
             status: None,
             domains: Vec::new(),
@@ -76,6 +83,23 @@ impl CertificateReport {
     }
 }
 
+/// The account and Region an ARN names (none for a malformed ARN).
+pub fn account_and_region(arn: &str) -> (Option<String>, Option<String>) {
+    crate::arn::parse(arn).map_or((None, None), |a| (Some(a.account), Some(a.region)))
+}
+
+/// An account and Region a sweep could not list: its certificates are unknown, so it is
+/// reported as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeFailure {
+    /// The account, when reached through a member role (else the caller's own).
+    pub account: Option<String>,
+    /// The Region.
+    pub region: String,
+    /// Why, in one line.
+    pub error: String,
+}
+
 /// A run over several certificates.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
@@ -84,12 +108,18 @@ pub struct Report {
     /// Certificates a sweep did not reach before its deadline.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_reached: Vec<String>,
+    /// Accounts and Regions a sweep could not list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes_failed: Vec<ScopeFailure>,
 }
 
 impl Report {
     /// Exit status of the CLI (see `exit`).
     pub fn exit_code(&self) -> u8 {
-        if self.certificates.iter().any(|c| c.error.is_some()) || !self.not_reached.is_empty() {
+        if self.certificates.iter().any(|c| c.error.is_some())
+            || !self.not_reached.is_empty()
+            || !self.scopes_failed.is_empty()
+        {
             exit::NOT_CHECKED
         } else if self
             .certificates
@@ -119,6 +149,14 @@ impl Report {
         }
         for arn in &self.not_reached {
             let _ = writeln!(out, "NOT CHECKED (out of time): {arn}");
+        }
+        for f in &self.scopes_failed {
+            let account = f.account.as_deref().unwrap_or("own account");
+            let _ = writeln!(
+                out,
+                "NOT CHECKED (could not list {account}, {}): {}",
+                f.region, f.error
+            );
         }
         let errors: usize = self
             .certificates
@@ -210,6 +248,8 @@ mod tests {
     fn cert(findings: Vec<Finding>, error: Option<&str>) -> CertificateReport {
         CertificateReport {
             certificate_arn: "arn:x".into(),
+            account: None,
+            region: None,
             domain_name: None,
             status: Some(CertificateStatus::PendingValidation),
             domains: vec!["example.com".into()],
@@ -231,7 +271,7 @@ mod tests {
         let warn = Finding::new(Code::RecordNotPropagated, "s", "r");
         let r = |c| Report {
             certificates: c,
-            not_reached: vec![],
+            ..Report::default()
         };
         assert_eq!(r(vec![cert(vec![ok.clone()], None)]).exit_code(), 0);
         assert_eq!(r(vec![cert(vec![warn], None)]).exit_code(), 0);
@@ -252,7 +292,7 @@ mod tests {
         .about(&["example.com".into()], Some("_a.example.com."));
         let r = Report {
             certificates: vec![cert(vec![f], None)],
-            not_reached: vec![],
+            ..Report::default()
         };
         let text = r.to_text();
         let fix = text.find("Fix: delete it").unwrap();

@@ -16,8 +16,8 @@ pub enum TriggerKind {
     AcmEvent,
     /// A direct invoke.
     Direct,
-    /// Re-checks from the delay queue.
-    Recheck,
+    /// Messages of the re-check queue: re-checks, continued sweeps, one scope's sweep.
+    Queue,
     /// A scheduled sweep.
     Sweep,
     /// A recognised event with nothing to check.
@@ -42,17 +42,21 @@ pub enum Trigger {
         /// `detail.Action` for `ACM Certificate Available` (ISSUANCE, RENEWAL, IMPORT, REIMPORT).
         action: Option<String>,
     },
-    /// A scheduled sweep (EventBridge rule, or EventBridge Scheduler's `{"sweep": true}` input).
-    Sweep,
+    /// A scheduled sweep (EventBridge rule, or EventBridge Scheduler's `{"sweep": true}` input);
+    /// `{"sweep": {"region": R, "account": A}}` sweeps one scope.
+    Sweep {
+        /// One account and Region; none: every configured one.
+        scope: Option<SweepScope>,
+    },
     /// A direct invoke `{"certificate_arns": [...]}`.
     Direct {
         /// The certificates.
         arns: Vec<String>,
     },
-    /// Re-checks from the delay queue (an SQS event). One bad message does not spoil the batch.
-    Recheck {
+    /// Messages of the re-check queue (an SQS event). One bad message does not spoil the batch.
+    Queue {
         /// One per well-formed message.
-        items: Vec<Recheck>,
+        messages: Vec<Queued>,
         /// Messages that could not be read, with why (reported as batch item failures).
         rejected: Vec<Rejected>,
     },
@@ -78,24 +82,66 @@ impl Trigger {
         match self {
             Trigger::Requested { .. } => TriggerKind::Request,
             Trigger::Acm { .. } => TriggerKind::AcmEvent,
-            Trigger::Sweep => TriggerKind::Sweep,
+            Trigger::Sweep { .. } => TriggerKind::Sweep,
             Trigger::Direct { .. } => TriggerKind::Direct,
-            Trigger::Recheck { .. } => TriggerKind::Recheck,
+            Trigger::Queue { .. } => TriggerKind::Queue,
             Trigger::Nothing { .. } => TriggerKind::Nothing,
         }
     }
 }
 
-/// A re-check scheduled after a new request (the body of a re-check queue message).
+/// A re-check scheduled after a new request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Recheck {
     /// The certificate.
     pub certificate_arn: String,
     /// How many checks were made before this one.
     pub attempt: u32,
-    /// The SQS message it came in (not in the body): reported back when it fails, so that only it is retried.
-    #[serde(skip)]
+}
+
+/// One account and Region to sweep.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct SweepScope {
+    /// A member account (reached through its role); none: the function's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The Region.
+    pub region: String,
+}
+
+/// Certificates of a sweep that one invocation did not reach, handed on to the next.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Continued {
+    /// Their ARNs.
+    pub certificate_arns: Vec<String>,
+}
+
+/// The body of a re-check queue message.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum QueueBody {
+    /// `{"certificate_arn": ARN, "attempt": N}`: a new request checked again.
+    Recheck(Recheck),
+    /// `{"continue": {"certificate_arns": [...]}}`: the rest of a sweep.
+    Continue {
+        /// The certificates.
+        #[serde(rename = "continue")]
+        next: Continued,
+    },
+    /// `{"sweep": {"region": R, "account": A}}`: one scope of a fanned-out sweep.
+    Sweep {
+        /// The scope.
+        sweep: SweepScope,
+    },
+}
+
+/// One well-formed message of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// The SQS message id: reported back when it fails, so that only it is retried.
     pub message_id: Option<String>,
+    /// What it asks for.
+    pub body: QueueBody,
 }
 
 /// Why an event is not one we accept.
@@ -140,8 +186,18 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
             Ok(Trigger::Direct { arns })
         };
     }
-    if event.get("sweep") == Some(&Value::Bool(true)) {
-        return Ok(Trigger::Sweep);
+    if let Some(sweep) = event.get("sweep") {
+        return match sweep {
+            Value::Bool(true) => Ok(Trigger::Sweep { scope: None }),
+            other => serde_json::from_value::<SweepScope>(other.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|s| check_scope(&s).map(|()| s))
+                .map(|s| Trigger::Sweep { scope: Some(s) })
+                .map_err(|why| TriggerError::Malformed {
+                    kind: "sweep",
+                    why: format!("sweep must be true or {{\"region\": R, \"account\": A}}: {why}"),
+                }),
+        };
     }
     if event.get("Records").is_some() {
         let sqs: SqsEvent =
@@ -158,20 +214,20 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
                 "a Records event that is not from SQS".into(),
             ));
         }
-        let (mut items, mut rejected) = (Vec::new(), Vec::new());
+        let (mut messages, mut rejected) = (Vec::new(), Vec::new());
         for r in &sqs.records {
-            match recheck(r.body.as_deref().unwrap_or_default()) {
-                Ok(mut item) => {
-                    item.message_id.clone_from(&r.message_id);
-                    items.push(item);
-                }
+            match queue_body(r.body.as_deref().unwrap_or_default()) {
+                Ok(body) => messages.push(Queued {
+                    message_id: r.message_id.clone(),
+                    body,
+                }),
                 Err(why) => rejected.push(Rejected {
                     message_id: r.message_id.clone().unwrap_or_default(),
                     why,
                 }),
             }
         }
-        return Ok(Trigger::Recheck { items, rejected });
+        return Ok(Trigger::Queue { messages, rejected });
     }
     let shown: String = event.to_string().chars().take(200).collect();
     Err(TriggerError::Unrecognised(shown))
@@ -188,7 +244,7 @@ fn eventbridge(eb: &EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
     let source = eb.source.as_str();
     let detail_type = eb.detail_type.as_str();
     match (source, detail_type) {
-        ("aws.events", "Scheduled Event") => Ok(Trigger::Sweep),
+        ("aws.events", "Scheduled Event") => Ok(Trigger::Sweep { scope: None }),
         ("aws.acm", "AWS API Call via CloudTrail") => {
             let name = eb
                 .detail
@@ -279,11 +335,44 @@ fn eventbridge(eb: &EventBridgeEvent<Value>) -> Result<Trigger, TriggerError> {
     }
 }
 
-/// One re-check message body, with its ARN checked.
-fn recheck(body: &str) -> Result<Recheck, String> {
-    let r: Recheck = serde_json::from_str(body).map_err(|e| format!("message body: {e}"))?;
-    arn::parse(&r.certificate_arn).map_err(|e| e.to_string())?;
-    Ok(r)
+/// One queue message body, with its ARNs and scope checked.
+fn queue_body(body: &str) -> Result<QueueBody, String> {
+    let b: QueueBody = serde_json::from_str(body).map_err(|_| {
+        let shown: String = body.chars().take(120).collect();
+        format!("message body is not a re-check, a continued sweep or a scope to sweep: {shown:?}")
+    })?;
+    match &b {
+        QueueBody::Recheck(r) => {
+            arn::parse(&r.certificate_arn).map_err(|e| e.to_string())?;
+        }
+        QueueBody::Continue { next } => {
+            if next.certificate_arns.is_empty() {
+                return Err("a continued sweep with no certificates".into());
+            }
+            for a in &next.certificate_arns {
+                arn::parse(a).map_err(|e| e.to_string())?;
+            }
+        }
+        QueueBody::Sweep { sweep } => check_scope(sweep)?,
+    }
+    Ok(b)
+}
+
+/// A scope's account is 12 digits and its Region a Region name.
+fn check_scope(s: &SweepScope) -> Result<(), String> {
+    if let Some(a) = &s.account
+        && (a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("account {a:?} is not a 12-digit account id"));
+    }
+    let region_ok = s.region.split('-').count() >= 3
+        && s.region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !region_ok {
+        return Err(format!("region {:?} is not a Region name", s.region));
+    }
+    Ok(())
 }
 
 fn check_arns(kind: &'static str, arns: &[String]) -> Result<(), TriggerError> {
@@ -332,8 +421,33 @@ mod tests {
             "detail":{"eventSource":"acm.amazonaws.com","eventName":"RequestCertificate","responseElements":{"certificateArn":ARN}}});
         assert_eq!(parse(&ct), Ok(Trigger::Requested { arn: ARN.into() }));
         let sched = json!({"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","account":"1","time":"2026-11-28T00:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:1:rule/x"],"detail":{}});
-        assert_eq!(parse(&sched), Ok(Trigger::Sweep));
-        assert_eq!(parse(&json!({"sweep": true})), Ok(Trigger::Sweep));
+        assert_eq!(parse(&sched), Ok(Trigger::Sweep { scope: None }));
+        assert_eq!(
+            parse(&json!({"sweep": true})),
+            Ok(Trigger::Sweep { scope: None })
+        );
+        assert_eq!(
+            parse(&json!({"sweep": {"region": "eu-west-1", "account": "444455556666"}})),
+            Ok(Trigger::Sweep {
+                scope: Some(SweepScope {
+                    account: Some("444455556666".into()),
+                    region: "eu-west-1".into()
+                })
+            })
+        );
+        for bad in [
+            json!({"sweep": {"region": "Frankfurt"}}),
+            json!({"sweep": {"region": "eu-west-1", "account": "12"}}),
+            json!({"sweep": "yes"}),
+        ] {
+            assert!(
+                matches!(
+                    parse(&bad),
+                    Err(TriggerError::Malformed { kind: "sweep", .. })
+                ),
+                "{bad}"
+            );
+        }
         assert_eq!(
             parse(&json!({"certificate_arns": [ARN]})),
             Ok(Trigger::Direct {
@@ -343,15 +457,46 @@ mod tests {
         let sqs = json!({"Records":[{"eventSource":"aws:sqs","messageId":"m-1","body":format!("{{\"certificate_arn\":\"{ARN}\",\"attempt\":2}}")}]});
         assert_eq!(
             parse(&sqs),
-            Ok(Trigger::Recheck {
-                items: vec![Recheck {
-                    certificate_arn: ARN.into(),
-                    attempt: 2,
+            Ok(Trigger::Queue {
+                messages: vec![Queued {
                     message_id: Some("m-1".into()),
+                    body: QueueBody::Recheck(Recheck {
+                        certificate_arn: ARN.into(),
+                        attempt: 2,
+                    }),
                 }],
                 rejected: vec![],
             })
         );
+        // The rest of a sweep, and one scope of a fanned-out sweep, come through the same queue.
+        let body = |b: &QueueBody| serde_json::to_string(b).unwrap();
+        let cont = QueueBody::Continue {
+            next: Continued {
+                certificate_arns: vec![ARN.into()],
+            },
+        };
+        let scope = QueueBody::Sweep {
+            sweep: SweepScope {
+                account: None,
+                region: "us-east-1".into(),
+            },
+        };
+        assert_eq!(
+            body(&cont),
+            format!("{{\"continue\":{{\"certificate_arns\":[\"{ARN}\"]}}}}")
+        );
+        assert_eq!(body(&scope), "{\"sweep\":{\"region\":\"us-east-1\"}}");
+        let sqs = json!({"Records":[
+            {"eventSource":"aws:sqs","messageId":"m-1","body":body(&cont)},
+            {"eventSource":"aws:sqs","messageId":"m-2","body":body(&scope)},
+            {"eventSource":"aws:sqs","messageId":"m-3","body":"{\"continue\":{\"certificate_arns\":[]}}"},
+        ]});
+        let Ok(Trigger::Queue { messages, rejected }) = parse(&sqs) else {
+            panic!("{:?}", parse(&sqs));
+        };
+        assert_eq!(messages[0].body, cont);
+        assert_eq!(messages[1].body, scope);
+        assert_eq!(rejected[0].message_id, "m-3");
     }
 
     #[test]
@@ -385,11 +530,11 @@ mod tests {
             {"eventSource":"aws:sqs","messageId":"m-2","body":good},
             {"eventSource":"aws:sqs","messageId":"m-3","body":"{\"certificate_arn\":\"nope\",\"attempt\":1}"},
         ]});
-        let Ok(Trigger::Recheck { items, rejected }) = parse(&sqs) else {
+        let Ok(Trigger::Queue { messages, rejected }) = parse(&sqs) else {
             panic!("{:?}", parse(&sqs));
         };
-        assert_eq!(items.len(), 1);
-        assert_eq!(items[0].message_id.as_deref(), Some("m-2"));
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].message_id.as_deref(), Some("m-2"));
         let ids: Vec<&str> = rejected.iter().map(|r| r.message_id.as_str()).collect();
         assert_eq!(ids, ["m-1", "m-3"]);
         assert!(

@@ -62,8 +62,8 @@ async fn mocked_state(
     world: &acm_dns_doctor_testkit::dns::World,
 ) -> State {
     let mut state = State::new(&sdk().await, config);
-    state.doctor.acm = acm;
-    state.doctor.route53 = route53;
+    state.doctor.fleet.use_acm(acm);
+    state.doctor.fleet.use_route53(route53);
     state.doctor.dns.config.resolvers = vec![world.resolver()];
     state.doctor.dns.config.auth_port = world.port();
     state
@@ -159,7 +159,7 @@ async fn a_sweep_lists_every_key_type_and_goes_on_past_a_failing_certificate() {
         Config::from_lookup(|k| (k == "TOPIC_ARN").then(|| "arn:aws:sns:us-east-1:1:t".to_owned()))
             .unwrap();
     let mut state = State::new(&sdk().await, config);
-    state.doctor.acm = acm;
+    state.doctor.fleet.use_acm(acm);
     // Nothing here needs DNS; a resolver that is never public all the same.
     state.doctor.dns.config.resolvers = vec!["127.0.0.1:9".parse().unwrap()];
     let s = handle(
@@ -221,9 +221,12 @@ async fn describe_maps_failed_not_ready_and_invalid_arn() {
         [&failed, &not_ready, &invalid]
     );
 
-    let f = acm_dns_doctor::aws::acm::describe(&acm, "arn:f")
-        .await
-        .unwrap();
+    let f = acm_dns_doctor::aws::acm::describe(
+        &acm_dns_doctor::aws::Paced::with_default_quotas(acm.clone()),
+        "arn:f",
+    )
+    .await
+    .unwrap();
     assert_eq!(
         f.status,
         acm_dns_doctor::evidence::CertificateStatus::Failed
@@ -233,15 +236,21 @@ async fn describe_maps_failed_not_ready_and_invalid_arn() {
     assert_eq!(rec.name, "_a.x.example.com.");
     assert_eq!(rec.value, "_b.acm-validations.aws.");
 
-    let n = acm_dns_doctor::aws::acm::describe(&acm, "arn:n")
-        .await
-        .unwrap();
+    let n = acm_dns_doctor::aws::acm::describe(
+        &acm_dns_doctor::aws::Paced::with_default_quotas(acm.clone()),
+        "arn:n",
+    )
+    .await
+    .unwrap();
     assert_eq!(n.domains_without_record(), vec!["y.example.com"]);
     assert!(n.targets().is_empty());
 
-    let e = acm_dns_doctor::aws::acm::describe(&acm, "bad")
-        .await
-        .unwrap_err();
+    let e = acm_dns_doctor::aws::acm::describe(
+        &acm_dns_doctor::aws::Paced::with_default_quotas(acm.clone()),
+        "bad",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e, acm_dns_doctor::aws::AwsError::InvalidArn("bad".into()));
 }
 
@@ -430,9 +439,12 @@ async fn describe_maps_an_issued_certificate_s_renewal_and_its_users() {
         out
     });
     let acm = mock_client!(aws_sdk_acm, [&issued]);
-    let c = acm_dns_doctor::aws::acm::describe(&acm, "arn:i")
-        .await
-        .unwrap();
+    let c = acm_dns_doctor::aws::acm::describe(
+        &acm_dns_doctor::aws::Paced::with_default_quotas(acm.clone()),
+        "arn:i",
+    )
+    .await
+    .unwrap();
     assert_eq!(c.status, ev::CertificateStatus::Issued);
     assert_eq!(c.not_before, Some(1_000_000));
     assert!(c.in_use && c.in_use_by.len() == 2);
@@ -479,7 +491,7 @@ async fn a_failed_tag_write_never_loses_the_alert() {
     )
     .await;
     let mut state = State::new(&lab.sdk, common::lambda_config(&alerts, &world));
-    state.doctor.acm = acm;
+    state.doctor.fleet.use_acm(acm);
     for run in 1..=2 {
         let s = handle(
             &state,

@@ -25,7 +25,10 @@ fn finding(r: &CertificateReport, code: Code) -> &acm_dns_doctor::finding::Findi
 /// Checks one certificate. With `RECORD_EVIDENCE=DIR`, also writes what was gathered and the
 /// codes found to `DIR/<test name>.json`, a case that `tests/replay.rs` judges again without a world.
 async fn check(lab: &Lab, world: &World, arn: &str) -> CertificateReport {
-    let (mut report, evidence) = lab.doctor(world).examine(&[arn.to_owned()]).await;
+    let (mut report, evidence) = lab
+        .doctor(world)
+        .examine(&[arn.to_owned()], |_, _| ())
+        .await;
     let report = report.certificates.remove(0);
     if let (Ok(dir), Some(ev)) = (std::env::var("RECORD_EVIDENCE"), evidence.first()) {
         let name = std::thread::current()
@@ -65,9 +68,12 @@ async fn healthy_certificate_yields_only_record_ok() {
             &["*.healthy-shop.com", "www.healthy-shop.com"],
         )
         .await;
-    let www = acm_dns_doctor::aws::acm::describe(&lab.acm, &arn)
-        .await
-        .unwrap();
+    let www = acm_dns_doctor::aws::acm::describe(
+        &acm_dns_doctor::aws::Paced::with_default_quotas(lab.acm.clone()),
+        &arn,
+    )
+    .await
+    .unwrap();
     let mut records = vec![(rec.name.as_str(), "CNAME", rec.value.as_str())];
     let www_rec = www
         .validations

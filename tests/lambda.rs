@@ -155,13 +155,44 @@ async fn a_new_request_with_a_missing_record_is_rechecked_then_alerted_after_the
 }
 
 #[tokio::test]
-async fn past_the_deadline_certificates_are_reported_not_reached() {
+async fn past_the_deadline_a_sweep_hands_on_to_the_next_invocation() {
     let lab = Lab::new().await;
     let alerts = lab.alerts().await;
     let (arn, world) = doubled_world(&lab).await;
     let (arn2, _) = lab.request("other-shop.com", &[]).await;
+    let mut want = vec![arn.clone(), arn2.clone()];
+    want.sort();
     let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
-    // Less time left than the reserve kept for publishing: nothing new is started.
+    // Less time left than the reserve kept for publishing: nothing new is started, and what was
+    // not reached goes to the re-check queue.
+    let s = handle(
+        &state,
+        &event("scheduled-event.json", &arn),
+        SystemTime::now() + Duration::from_millis(500),
+        acm_dns_doctor::time::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.certificates_checked, s.handed_on), (0, 2));
+    assert!(s.not_reached.is_empty(), "{:?}", s.not_reached);
+    // The next invocation gets them from the queue and checks them.
+    let next = alerts.queued_event().await;
+    let records = next["Records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "one batch: {next}");
+    let body: Value = serde_json::from_str(records[0]["body"].as_str().unwrap()).unwrap();
+    let mut handed: Vec<String> =
+        serde_json::from_value(body["continue"]["certificate_arns"].clone()).unwrap();
+    handed.sort();
+    assert_eq!(handed, want);
+    let s = handle_now(&state, &next).await;
+    assert_eq!(s.certificates_checked, 2);
+    assert_eq!(s.findings.get("DOUBLED_DOMAIN"), Some(&1));
+    assert!(s.batch_item_failures.is_empty());
+
+    // Without a queue, the sweep reports them as not reached.
+    let mut config = lambda_config(&alerts, &world);
+    config.recheck_queue_url = None;
+    let state = State::new(&lab.sdk, config);
     let s = handle(
         &state,
         &event("scheduled-event.json", &arn),
@@ -172,10 +203,8 @@ async fn past_the_deadline_certificates_are_reported_not_reached() {
     .unwrap();
     let mut nr = s.not_reached.clone();
     nr.sort();
-    let mut want = vec![arn, arn2];
-    want.sort();
     assert_eq!(nr, want);
-    assert_eq!(s.certificates_checked, 0);
+    assert_eq!((s.certificates_checked, s.handed_on), (0, 0));
     assert_eq!(s.report.not_reached.len(), 2);
 }
 
@@ -299,7 +328,9 @@ async fn a_check_still_running_at_the_deadline_is_cut_and_reported() {
     )
     .await
     .unwrap();
-    assert_eq!(s.not_reached, vec![arn.clone()]);
+    // Cut and handed on (a sweep's certificate goes to the next invocation).
+    assert_eq!(s.handed_on, 1);
+    assert!(s.not_reached.is_empty());
     // Cut a third of the reserve before the deadline, so it returns while the function still runs.
     assert!(
         std::time::SystemTime::now() < deadline,
@@ -339,10 +370,13 @@ async fn sweep_once(state: &State) -> acm_dns_doctor::handler::Summary {
 
 /// True when the certificate carries the tag that remembers an alert.
 async fn alerted(lab: &Lab, arn: &str) -> bool {
-    acm_dns_doctor::aws::acm::alert_state(&lab.acm, arn)
-        .await
-        .unwrap()
-        .is_some()
+    acm_dns_doctor::aws::acm::alert_state(
+        &acm_dns_doctor::aws::Paced::with_default_quotas(lab.acm.clone()),
+        arn,
+    )
+    .await
+    .unwrap()
+    .is_some()
 }
 
 #[tokio::test]

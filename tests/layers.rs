@@ -10,33 +10,35 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("time", &[]),
     ("arn", &[]),
     ("exit", &[]),
+    ("progress", &[]),
     ("finding", &[]),
     // Plain data.
     ("evidence", &["names", "time"]),
     // Adapters: all I/O, returning plain data.
     ("trigger", &["arn"]),
     ("dns", &["evidence", "names"]),
-    ("aws", &["evidence", "names", "time"]),
+    ("aws", &["arn", "evidence", "names", "time"]),
     // Pure judgement.
     ("checks", &["evidence", "finding", "names", "time"]),
     // Rendering.
-    ("report", &["evidence", "finding", "time", "exit"]),
+    ("report", &["arn", "evidence", "finding", "time", "exit"]),
     (
         "alert",
         &["report", "checks", "evidence", "finding", "time"],
     ),
     // Settings, then the top.
-    ("config", &["dns", "finding"]),
+    ("config", &["aws", "dns", "finding"]),
     (
         "engine",
         &[
-            "aws", "dns", "checks", "evidence", "report", "config", "names", "time",
+            "arn", "aws", "dns", "checks", "evidence", "report", "config", "names", "time",
         ],
     ),
     (
         "handler",
         &[
-            "aws", "alert", "config", "engine", "evidence", "finding", "report", "time", "trigger",
+            "arn", "aws", "alert", "config", "engine", "evidence", "finding", "report", "time",
+            "trigger",
         ],
     ),
 ];

@@ -81,7 +81,25 @@ fn operations(src: &str) -> BTreeSet<String> {
         {
             continue;
         }
-        let rest = src[end..].trim_start();
+        let mut rest = src[end..].trim_start();
+        // Paced calls: `client.ready("service:Action").await.<op>()`; the action named for the
+        // pace must be the operation's own.
+        let mut paced_as: Option<&str> = None;
+        if let Some(r) = rest.strip_prefix(".ready(\"")
+            && let Some(q) = r.find('"')
+            && let Some(after) = r[q..].strip_prefix("\")")
+            && let Some(after) = after.trim_start().strip_prefix(".await")
+        {
+            paced_as = Some(&r[..q]);
+            rest = after.trim_start();
+        } else if rest.starts_with(".ready(") {
+            // `ready(ACTION)` with a constant: the constant is checked where it is defined.
+            if let Some(close) = rest.find(')')
+                && let Some(after) = rest[close + 1..].trim_start().strip_prefix(".await")
+            {
+                rest = after.trim_start();
+            }
+        }
         let Some(rest) = rest.strip_prefix('.') else {
             continue;
         };
@@ -95,6 +113,14 @@ fn operations(src: &str) -> BTreeSet<String> {
             continue;
         }
         if !CLIENT_METHODS.contains(&name) {
+            if let Some(action) = paced_as {
+                let op = action.split(':').nth(1).unwrap_or_default();
+                assert_eq!(
+                    op,
+                    pascal(name),
+                    "`{name}` is paced as {action:?}: the pace must name the call it guards"
+                );
+            }
             ops.insert(name.to_owned());
         }
     }

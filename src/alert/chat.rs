@@ -48,6 +48,7 @@ pub fn alert(
     region: &str,
     prompted_by: Option<&str>,
 ) -> String {
+    let region = cert.region.as_deref().unwrap_or(region);
     let problems: Vec<_> = cert.at_least(min).collect();
     let domain = cert
         .domain_name
@@ -133,6 +134,8 @@ mod tests {
         );
         let cert = CertificateReport {
             certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
+            account: None,
+            region: None,
             domain_name: Some("example.com".into()),
             status: None,
             domains: vec!["example.com".into()],

@@ -6,6 +6,8 @@ use crate::finding::{Code, Finding};
 fn cert(findings: Vec<Finding>) -> CertificateReport {
     CertificateReport {
         certificate_arn: "arn:aws:acm:us-east-1:1:certificate/abc-123".into(),
+        account: None,
+        region: None,
         domain_name: Some("example.com".into()),
         status: Some(CertificateStatus::PendingValidation),
         domains: vec!["example.com".into(), "*.example.com".into()],

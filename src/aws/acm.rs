@@ -1,6 +1,6 @@
 //! ACM: one certificate's validation state; the list of pending certificates.
 
-use super::{AwsError, api_error};
+use super::{AwsError, Paced, api_error};
 use crate::evidence::AlertState;
 use crate::evidence::{
     Certificate, CertificateStatus, CertificateType, DomainValidation, RenewalEligibility,
@@ -13,8 +13,10 @@ use aws_sdk_acm::operation::describe_certificate::DescribeCertificateError;
 use aws_sdk_acm::types::{CertificateDetail, Filters, KeyAlgorithm, Tag};
 
 /// Reads one certificate.
-pub async fn describe(client: &Client, arn: &str) -> Result<Certificate, AwsError> {
+pub async fn describe(client: &Paced<Client>, arn: &str) -> Result<Certificate, AwsError> {
     let out = client
+        .ready("acm:DescribeCertificate")
+        .await
         .describe_certificate()
         .certificate_arn(arn)
         .send()
@@ -105,29 +107,42 @@ pub fn from_detail(arn: &str, d: CertificateDetail) -> Certificate {
     }
 }
 
+/// Page size of ListCertificates (the API's maximum).
+const LIST_PAGE: i32 = 1000;
+
 /// ARNs of every Amazon-issued certificate with one of `statuses`, of every key type (ACM lists
 /// only RSA ones unless asked). Imported and private certificates have no DNS validation to check.
 pub async fn list(
-    client: &Client,
+    client: &Paced<Client>,
     statuses: &[CertificateStatus],
 ) -> Result<Vec<String>, AwsError> {
     let key_types: Vec<KeyAlgorithm> = KeyAlgorithm::values()
         .iter()
         .map(|v| KeyAlgorithm::from(*v))
         .collect();
-    let statuses = statuses
+    let statuses: Vec<_> = statuses
         .iter()
         .map(|s| aws_sdk_acm::types::CertificateStatus::from(s.as_str()))
         .collect();
-    let mut pages = client
-        .list_certificates()
-        .set_certificate_statuses(Some(statuses))
-        .includes(Filters::builder().set_key_types(Some(key_types)).build())
-        .into_paginator()
-        .send();
     let mut arns = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| api_error("acm:ListCertificates", &e))?;
+    let mut next: Option<String> = None;
+    loop {
+        // A page at a time, each paced (the SDK's paginator would not wait for the quota).
+        let page = client
+            .ready("acm:ListCertificates")
+            .await
+            .list_certificates()
+            .set_certificate_statuses(Some(statuses.clone()))
+            .includes(
+                Filters::builder()
+                    .set_key_types(Some(key_types.clone()))
+                    .build(),
+            )
+            .max_items(LIST_PAGE)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| api_error("acm:ListCertificates", &e))?;
         arns.extend(
             page.certificate_summary_list
                 .unwrap_or_default()
@@ -139,6 +154,10 @@ pub async fn list(
                 })
                 .filter_map(|s| s.certificate_arn),
         );
+        match page.next_token {
+            Some(t) if !t.is_empty() => next = Some(t),
+            _ => break,
+        }
     }
     Ok(arns)
 }
@@ -149,8 +168,13 @@ pub const ALERTED_TAG: &str = "acm-dns-doctor:alerted";
 pub const PROBLEMS_TAG: &str = "acm-dns-doctor:problems";
 
 /// What the certificate's tags remember of the last alert, if one was sent.
-pub async fn alert_state(client: &Client, arn: &str) -> Result<Option<AlertState>, AwsError> {
+pub async fn alert_state(
+    client: &Paced<Client>,
+    arn: &str,
+) -> Result<Option<AlertState>, AwsError> {
     let out = client
+        .ready("acm:ListTagsForCertificate")
+        .await
         .list_tags_for_certificate()
         .certificate_arn(arn)
         .send()
@@ -178,12 +202,14 @@ fn tag(action: &'static str, key: &str, value: Option<&str>) -> Result<Tag, AwsE
 
 /// Remembers on the certificate itself that an alert about `state.problems` was sent at `state.at`.
 pub async fn set_alert_state(
-    client: &Client,
+    client: &Paced<Client>,
     arn: &str,
     state: &AlertState,
 ) -> Result<(), AwsError> {
     const ACTION: &str = "acm:AddTagsToCertificate";
     client
+        .ready(ACTION)
+        .await
         .add_tags_to_certificate()
         .certificate_arn(arn)
         .tags(tag(ACTION, ALERTED_TAG, Some(&rfc3339(state.at)))?)
@@ -195,9 +221,11 @@ pub async fn set_alert_state(
 }
 
 /// Forgets the alert (after the all-clear, or when its publishing failed).
-pub async fn clear_alert_state(client: &Client, arn: &str) -> Result<(), AwsError> {
+pub async fn clear_alert_state(client: &Paced<Client>, arn: &str) -> Result<(), AwsError> {
     const ACTION: &str = "acm:RemoveTagsFromCertificate";
     client
+        .ready(ACTION)
+        .await
         .remove_tags_from_certificate()
         .certificate_arn(arn)
         .tags(tag(ACTION, ALERTED_TAG, None)?)

@@ -2,6 +2,9 @@
 //! they did; every failure is an `AwsError` whose message is one actionable line.
 
 pub mod acm;
+pub mod fleet;
+pub mod meter;
+pub mod pace;
 pub mod route53;
 pub mod sns;
 pub mod sqs;
@@ -10,6 +13,33 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_acm::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_smithy_runtime_api::client::result::SdkError;
+use pace::Pace;
+use std::sync::Arc;
+
+/// A client and the pace of its quotas: every call waits for its slot first.
+#[derive(Debug, Clone)]
+pub struct Paced<C> {
+    client: C,
+    pace: Arc<Pace>,
+}
+
+impl<C> Paced<C> {
+    /// `client`, paced by `pace`.
+    pub fn new(client: C, pace: Arc<Pace>) -> Self {
+        Paced { client, pace }
+    }
+
+    /// `client`, paced by fresh buckets at the documented quotas.
+    pub fn with_default_quotas(client: C) -> Self {
+        Paced::new(client, Arc::new(Pace::new(pace::Quotas::default())))
+    }
+
+    /// The client, once a call of `action` is within its quota.
+    pub async fn ready(&self, action: &'static str) -> &C {
+        self.pace.wait(action).await;
+        &self.client
+    }
+}
 
 /// Why an AWS call failed: one actionable line (`Display`). The SDK's whole error chain, for
 /// `--verbose` and debug logs, is `detail()`.
@@ -62,6 +92,16 @@ pub enum AwsError {
         action: &'static str,
         /// The error code (`ThrottlingException`, `Throttling`, `PriorRequestNotComplete`, ...).
         code: String,
+    },
+    /// A member account's role could not be assumed: nothing in that account can be checked.
+    #[error(
+        "cannot assume {role}: {message} (the member role must trust this function's role, with the external id if one is set)"
+    )]
+    AssumeRole {
+        /// The role ARN.
+        role: String,
+        /// STS's answer.
+        message: String,
     },
     /// The caller's role may not make this call.
     #[error("AccessDenied for {action}: the role needs {action} ({message})")]

@@ -1,7 +1,7 @@
 //! Route 53: hosted zones (public and private), their delegation sets and record sets.
 //! Read once per run and shared by every certificate of the run.
 
-use super::{AwsError, api_error};
+use super::{AwsError, Paced, api_error};
 use crate::evidence::{RecordSet, Zone};
 use crate::names::normalize_name;
 use aws_sdk_route53::Client;
@@ -17,7 +17,7 @@ const RECORD_PAGE: i32 = 300;
 /// A per-run view of Route 53: zones listed once, each zone's details fetched at most once.
 #[derive(Debug)]
 pub struct Route53View {
-    client: Client,
+    client: Paced<Client>,
     zones: OnceCell<Result<Vec<Zone>, AwsError>>,
     details: Mutex<HashMap<String, DetailCell>>,
 }
@@ -36,7 +36,7 @@ pub struct ZoneDetail {
 
 impl Route53View {
     /// A fresh view (nothing read yet).
-    pub fn new(client: Client) -> Self {
+    pub fn new(client: Paced<Client>) -> Self {
         Route53View {
             client,
             zones: OnceCell::new(),
@@ -67,11 +67,13 @@ impl Route53View {
     }
 }
 
-async fn list_zones(client: &Client) -> Result<Vec<Zone>, AwsError> {
+async fn list_zones(client: &Paced<Client>) -> Result<Vec<Zone>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
         let page = client
+            .ready("route53:ListHostedZones")
+            .await
             .list_hosted_zones()
             .set_marker(marker.take())
             .send()
@@ -93,11 +95,13 @@ async fn list_zones(client: &Client) -> Result<Vec<Zone>, AwsError> {
     Ok(out)
 }
 
-async fn zone_detail(client: &Client, zone: &Zone) -> Result<ZoneDetail, AwsError> {
+async fn zone_detail(client: &Paced<Client>, zone: &Zone) -> Result<ZoneDetail, AwsError> {
     let name_servers = if zone.private {
         Vec::new()
     } else {
         let z = client
+            .ready("route53:GetHostedZone")
+            .await
             .get_hosted_zone()
             .id(&zone.id)
             .send()
@@ -111,6 +115,8 @@ async fn zone_detail(client: &Client, zone: &Zone) -> Result<ZoneDetail, AwsErro
     let mut next: Option<(String, Option<RrType>, Option<String>)> = None;
     loop {
         let mut req = client
+            .ready("route53:ListResourceRecordSets")
+            .await
             .list_resource_record_sets()
             .hosted_zone_id(&zone.id)
             .max_items(RECORD_PAGE);

@@ -3,24 +3,27 @@
 //! `work` turns an event into certificates to check, `policy` decides (pure) what a report calls
 //! for, `outcome` does it, `response` is what the invocation answers and logs.
 
+mod handing;
+mod metrics;
 mod outcome;
 mod policy;
 mod response;
 mod work;
 
+pub use metrics::{NAMESPACE, RENEWAL_AT_RISK};
 pub use policy::{Decision, MAX_RECHECKS, decide};
-pub use response::Summary;
+pub use response::{Summary, Tally};
 pub use work::Work;
 
-use crate::aws::AwsError;
+use crate::aws::fleet::Fleet;
 use crate::config::Config;
 use crate::engine::{self, Doctor};
 use crate::finding::Code;
 use crate::report::CertificateReport;
-use crate::trigger::{self, TriggerError, TriggerKind};
+use crate::trigger::{self, Trigger, TriggerError, TriggerKind};
 use futures::StreamExt;
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use outcome::{Handled, handle_one};
+use outcome::Handled;
 use response::{batch_item_failure, log_summary};
 use serde_json::Value;
 use std::time::SystemTime;
@@ -42,7 +45,13 @@ pub struct State {
 impl State {
     /// Builds every client from one SDK configuration.
     pub fn new(sdk: &aws_config::SdkConfig, config: Config) -> State {
-        let mut doctor = Doctor::new(sdk, config.dns.clone());
+        let fleet = Fleet::new(
+            sdk,
+            config.roles.clone(),
+            config.external_id.clone(),
+            config.quotas.clone(),
+        );
+        let mut doctor = Doctor::with_fleet(fleet, config.dns.clone());
         doctor.max_concurrency = config.max_concurrency;
         State {
             doctor,
@@ -63,9 +72,17 @@ pub enum HandlerError {
     /// The event is not one we accept.
     #[error(transparent)]
     BadEvent(#[from] TriggerError),
-    /// The sweep could not list certificates.
+    /// The sweep could not list certificates in any scope.
     #[error("sweep: {0}")]
-    SweepFailed(AwsError),
+    SweepFailed(String),
+    /// Messages (fanned-out scopes, handed-on certificates) could not be queued.
+    #[error("{failed} message(s) could not be queued: {first}")]
+    QueueFailed {
+        /// How many.
+        failed: usize,
+        /// The first error.
+        first: String,
+    },
     /// An alert could not be published (so EventBridge retries and nothing is lost).
     #[error("{failed} alert(s) could not be published: {first}")]
     PublishFailed {
@@ -84,6 +101,7 @@ impl From<HandlerError> for Diagnostic {
         let error_type = match &e {
             HandlerError::BadEvent(_) => "BadEvent",
             HandlerError::SweepFailed(_) => "SweepFailed",
+            HandlerError::QueueFailed { .. } => "QueueFailed",
             HandlerError::PublishFailed { .. } => "PublishFailed",
             HandlerError::CertificatesFailed(_) => "CertificatesFailed",
         };
@@ -107,6 +125,8 @@ pub async fn handle(
     deadline: SystemTime,
     now: i64,
 ) -> Result<Summary, HandlerError> {
+    let started = std::time::Instant::now();
+    let throttles_before = state.doctor.fleet.meter().counts().throttles();
     let trigger = match trigger::parse(payload) {
         Ok(t) => t,
         Err(e) => {
@@ -115,15 +135,31 @@ pub async fn handle(
         }
     };
     let kind = trigger.kind();
-    let (work, rejected) = work::work_list(state, &trigger).await?;
     let mut summary = Summary {
         trigger: kind,
-        rejected: rejected
-            .iter()
-            .map(|r| (r.message_id.clone(), r.why.clone()))
-            .collect(),
         ..Summary::default()
     };
+    if let Trigger::Sweep { scope: None } = &trigger
+        && let Some(url) = &state.config.recheck_queue_url
+    {
+        let scopes = state.doctor.fleet.scopes(&state.config.regions);
+        if scopes.len() > 1 {
+            // Lambda and SQS are the distributed engine: each scope in its own invocation.
+            let result = handing::fan_out(state, url, &scopes).await;
+            summary.fanned_out = scopes.len() - result.as_ref().err().map_or(0, |e| e.0);
+            finish(state, &mut summary, started, throttles_before);
+            return result
+                .map(|()| summary)
+                .map_err(|(failed, first)| HandlerError::QueueFailed { failed, first });
+        }
+    }
+    let list = work::work_list(state, &trigger).await?;
+    summary.rejected = list
+        .rejected
+        .iter()
+        .map(|r| (r.message_id.clone(), r.why.clone()))
+        .collect();
+    summary.scopes_failed.clone_from(&list.scopes_failed);
     let cutoff = deadline
         .checked_sub(state.config.deadline_reserve)
         .unwrap_or(SystemTime::UNIX_EPOCH);
@@ -137,45 +173,102 @@ pub async fn handle(
             .duration_since(SystemTime::now())
             .unwrap_or_default();
     let run = state.doctor.run();
-    let results: Vec<(Work, Option<CertificateReport>)> = futures::stream::iter(work)
-        .map(|w| {
-            let run = &run;
-            async move {
-                if SystemTime::now() >= cutoff {
-                    return (w, None);
+    let scopes: std::collections::BTreeSet<(String, String)> =
+        list.work.iter().map(|w| scope_key(&w.arn)).collect();
+    let concurrency = state.doctor.concurrency(scopes.len());
+    // Each certificate's outcome (alert, tags, re-check) follows its check at once, so the
+    // phases overlap and every API stays at its own pace; unordered, so one slow certificate
+    // never holds back the others' slots.
+    let mut results: Vec<(usize, Work, Option<outcome::Outcome>)> =
+        futures::stream::iter(list.work.into_iter().enumerate())
+            .map(|(i, w)| {
+                let run = &run;
+                async move {
+                    if SystemTime::now() >= cutoff {
+                        return (i, w, None);
+                    }
+                    let checked =
+                        tokio::time::timeout_at(hard_stop, check_with_wait(state, run, &w, cutoff))
+                            .await;
+                    let Ok(report) = checked else {
+                        return (i, w, None);
+                    };
+                    let out = outcome::outcome(state, &w, report, now).await;
+                    (i, w, Some(out))
                 }
-                let report =
-                    tokio::time::timeout_at(hard_stop, check_with_wait(state, run, &w, cutoff))
-                        .await;
-                (w, report.ok())
-            }
-        })
-        .buffered(state.config.max_concurrency)
-        .collect()
-        .await;
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+    results.sort_by_key(|(i, _, _)| *i);
 
     let mut publish_errors = Vec::new();
     // A message that cannot be read now never will: it goes back, and after the queue's
     // maxReceiveCount to the failure queue, where it can be looked at. It is never dropped.
-    let mut failed_messages: Vec<String> = rejected.into_iter().map(|r| r.message_id).collect();
-    for (w, report) in results {
-        if handle_one(state, &mut summary, &mut publish_errors, &w, report, now).await
-            == Handled::Failed
-        {
+    let mut failed_messages: Vec<String> =
+        list.rejected.into_iter().map(|r| r.message_id).collect();
+    failed_messages.extend(list.failed_messages);
+    let mut unreached: Vec<Work> = Vec::new();
+    for (_, w, out) in results {
+        let (account, region) = scope_key(&w.arn);
+        let Some(out) = out else {
+            unreached.push(w);
+            continue;
+        };
+        // A sweep's certificate that cannot be checked is reported, and the next sweep tries
+        // again; what could not be published is retried.
+        let retry = out.handled == Handled::Failed && (!w.sweep || !out.publish_errors.is_empty());
+        if retry {
             failed_messages.extend(w.message_id.clone());
         }
+        publish_errors.extend(out.publish_errors);
+        summary.absorb(out.summary, account, region);
     }
+    let queue = state.config.recheck_queue_url.as_deref();
+    let (hand_on, stay): (Vec<Work>, Vec<Work>) = unreached
+        .into_iter()
+        .partition(|w| w.sweep && queue.is_some());
+    for w in stay {
+        failed_messages.extend(w.message_id.clone());
+        let (account, region) = scope_key(&w.arn);
+        let one = Summary {
+            not_reached: vec![w.arn],
+            ..Summary::default()
+        };
+        summary.absorb(one, account, region);
+    }
+    if let (Some(url), false) = (queue, hand_on.is_empty()) {
+        match handing::hand_on(state, url, &hand_on).await {
+            Ok(()) => {
+                for w in &hand_on {
+                    let (account, region) = scope_key(&w.arn);
+                    summary.handed_on(account, region, 1);
+                }
+            }
+            Err(e) => {
+                // Not handed on: the messages they came in are retried, and a scheduled sweep
+                // reports them as not reached.
+                tracing::error!(error = %e, "could not hand on the certificates not reached");
+                for w in hand_on {
+                    failed_messages.extend(w.message_id.clone());
+                    summary.not_reached.push(w.arn);
+                }
+            }
+        }
+    }
+    failed_messages.sort();
+    failed_messages.dedup();
     summary.report.not_reached = summary.not_reached.clone();
-    if kind == TriggerKind::Recheck {
+    summary.report.scopes_failed = summary.scopes_failed.clone();
+    finish(state, &mut summary, started, throttles_before);
+    if kind == TriggerKind::Queue {
         // Partial batch response: only the failed messages come back (ReportBatchItemFailures).
         summary.batch_item_failures = failed_messages
             .into_iter()
             .map(batch_item_failure)
             .collect();
-        log_summary(&summary);
         return Ok(summary);
     }
-    log_summary(&summary);
     if let Some(first) = publish_errors.first() {
         return Err(HandlerError::PublishFailed {
             failed: publish_errors.len(),
@@ -200,6 +293,30 @@ pub async fn handle(
         return Err(HandlerError::CertificatesFailed(list.join("; ")));
     }
     Ok(summary)
+}
+
+/// The account and Region of a certificate (from its ARN), the metrics' dimensions.
+fn scope_key(arn: &str) -> (String, String) {
+    let (account, region) = crate::report::account_and_region(arn);
+    (account.unwrap_or_default(), region.unwrap_or_default())
+}
+
+/// Throttles and duration, then the summary line with its metrics.
+fn finish(
+    state: &State,
+    summary: &mut Summary,
+    started: std::time::Instant,
+    throttles_before: u64,
+) {
+    summary.throttles = state
+        .doctor
+        .fleet
+        .meter()
+        .counts()
+        .throttles()
+        .saturating_sub(throttles_before);
+    summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    log_summary(summary, crate::time::now() * 1000);
 }
 
 /// Checks one certificate; right after a request, waits (bounded) for ACM to show its records.

@@ -5,7 +5,7 @@ use super::policy::{self, Decision, Notify, decide};
 use super::response::Summary;
 use super::work::Work;
 use crate::alert::{self, Alert};
-use crate::aws::{AwsError, acm, sns, sqs};
+use crate::aws::{AwsError, Paced, acm, sns, sqs};
 use crate::evidence::{AlertState, CertificateStatus};
 use crate::report::CertificateReport;
 use crate::trigger::Recheck;
@@ -19,20 +19,47 @@ pub enum Handled {
     Failed,
 }
 
+/// One certificate's outcome: its own summary (merged by the caller), what could not be sent,
+/// and whether its message must come back.
+#[derive(Debug)]
+pub struct Outcome {
+    /// What it adds to the invocation's summary.
+    pub summary: Summary,
+    /// Alerts or re-checks that could not be sent.
+    pub publish_errors: Vec<String>,
+    /// Done, or to be retried.
+    pub handled: Handled,
+}
+
+/// Records, alerts on or re-schedules one certificate's result, on its own summary.
+pub async fn outcome(state: &State, w: &Work, report: CertificateReport, now: i64) -> Outcome {
+    let mut summary = Summary::default();
+    let mut publish_errors = Vec::new();
+    let handled = handle_one(state, &mut summary, &mut publish_errors, w, report, now).await;
+    Outcome {
+        summary,
+        publish_errors,
+        handled,
+    }
+}
+
+/// ACM in the certificate's own account and Region.
+async fn acm_of(state: &State, arn: &str) -> Result<Paced<aws_sdk_acm::Client>, AwsError> {
+    let parsed = crate::arn::parse(arn).map_err(|_| AwsError::InvalidArn(arn.to_owned()))?;
+    let scope = state.doctor.fleet.scope_of(&parsed);
+    Ok(state.doctor.fleet.acm(&scope).await?.acm)
+}
+
 /// Records, alerts on or re-schedules one certificate's result. `publish_errors` collects what
 /// could not be sent, so that the invocation fails and nothing is lost.
-pub async fn handle_one(
+async fn handle_one(
     state: &State,
     summary: &mut Summary,
     publish_errors: &mut Vec<String>,
     w: &Work,
-    report: Option<CertificateReport>,
+    report: CertificateReport,
     now: i64,
 ) -> Handled {
-    let Some(report) = report else {
-        summary.not_reached.push(w.arn.clone());
-        return Handled::Failed;
-    };
     if report.not_found && w.new_request {
         // Deleted since it was requested (often: a typo spotted, requested again). Nothing to check.
         tracing::info!(certificate_arn = %w.arn, "certificate no longer exists");
@@ -71,7 +98,10 @@ async fn notify_once(
     now: i64,
 ) -> Handled {
     let min = state.config.min_severity;
-    let prior = match acm::alert_state(&state.doctor.acm, &w.arn).await {
+    let acm = acm_of(state, &w.arn).await;
+    let prior = match async { acm::alert_state(acm.as_ref().map_err(Clone::clone)?, &w.arn).await }
+        .await
+    {
         Ok(p) => p,
         Err(e) => {
             // Unknown: alert as if new rather than stay silent (a repeat, never a loss).
@@ -108,7 +138,7 @@ async fn notify_once(
         }
         Notify::Resolved => {
             let at = prior.map_or(now, |p| p.at);
-            announce_resolved(state, summary, w, report, at).await
+            announce_resolved(state, summary, w, report, at, acm.ok()).await
         }
         Notify::Alert | Notify::Remind => {
             let new = AlertState {
@@ -124,7 +154,11 @@ async fn notify_once(
                 return Handled::Failed;
             }
             summary.alerts_published += 1;
-            if let Err(e) = acm::set_alert_state(&state.doctor.acm, &w.arn, &new).await {
+            let remembered = match &acm {
+                Ok(acm) => acm::set_alert_state(acm, &w.arn, &new).await,
+                Err(e) => Err(e.clone()),
+            };
+            if let Err(e) = remembered {
                 tracing::warn!(certificate_arn = %w.arn, error = %e, "could not remember the alert on the certificate: the next run may repeat it");
             }
             let chat = alert::chat::alert(report, min, &state.region, w.prompted_by.as_deref());
@@ -148,7 +182,6 @@ async fn recheck(
     let r = Recheck {
         certificate_arn: w.arn.clone(),
         attempt: w.attempt + 1,
-        message_id: None,
     };
     let body = serde_json::to_string(&r).unwrap_or_default();
     match sqs::send_delayed(&state.sqs, url, &body, delay).await {
@@ -192,6 +225,7 @@ async fn announce_resolved(
     w: &Work,
     report: &CertificateReport,
     alerted_at: i64,
+    acm: Option<Paced<aws_sdk_acm::Client>>,
 ) -> Handled {
     let message = alert::resolved(report, w.issued.as_deref(), alerted_at);
     if let Err(e) = publish(state, &message).await {
@@ -207,7 +241,11 @@ async fn announce_resolved(
         None => "fixed",
     };
     to_chat(state, &w.arn, &alert::chat::resolved(report, verb)).await;
-    if let Err(e) = acm::clear_alert_state(&state.doctor.acm, &w.arn).await {
+    let forgotten = match &acm {
+        Some(acm) => acm::clear_alert_state(acm, &w.arn).await,
+        None => Err(AwsError::InvalidArn(w.arn.clone())),
+    };
+    if let Err(e) = forgotten {
         tracing::warn!(certificate_arn = %w.arn, error = %e, "could not forget the alert: the next run may announce it again");
     }
     Handled::Done

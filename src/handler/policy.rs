@@ -139,6 +139,8 @@ mod tests {
     fn report(codes: &[Code], created: i64) -> CertificateReport {
         CertificateReport {
             certificate_arn: "arn".into(),
+            account: None,
+            region: None,
             domain_name: None,
             status: Some(CertificateStatus::PendingValidation),
             domains: vec![],

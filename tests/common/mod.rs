@@ -76,9 +76,12 @@ impl Lab {
             req = req.subject_alternative_names(*s);
         }
         let arn = req.send().await.unwrap().certificate_arn.unwrap();
-        let cert = acm_dns_doctor::aws::acm::describe(&self.acm, &arn)
-            .await
-            .unwrap();
+        let cert = acm_dns_doctor::aws::acm::describe(
+            &acm_dns_doctor::aws::Paced::with_default_quotas(self.acm.clone()),
+            &arn,
+        )
+        .await
+        .unwrap();
         let rec = cert
             .validations
             .iter()
@@ -168,7 +171,7 @@ impl Lab {
     /// A doctor that uses this lab's moto and `world`'s resolver and port.
     pub fn doctor(&self, world: &World) -> Doctor {
         let mut d = Doctor::new(&self.sdk, dns_config(world));
-        d.max_concurrency = 2;
+        d.max_concurrency = Some(2);
         d
     }
 }
@@ -345,6 +348,33 @@ impl Alerts {
             }
         }
         out
+    }
+
+    /// Every message visible now in the re-check queue, as the SQS event that delivers them.
+    pub async fn queued_event(&self) -> serde_json::Value {
+        let mut records = Vec::new();
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.recheck_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            let got = out.messages.unwrap_or_default();
+            if got.is_empty() {
+                break;
+            }
+            for m in got {
+                records.push(serde_json::json!({
+                    "eventSource": "aws:sqs",
+                    "messageId": m.message_id.unwrap_or_default(),
+                    "body": m.body.unwrap_or_default(),
+                }));
+            }
+        }
+        serde_json::json!({ "Records": records })
     }
 
     /// Messages waiting (delayed) in the re-check queue.

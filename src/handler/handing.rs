@@ -1,0 +1,55 @@
+//! Work that goes on in other invocations, through the re-check queue: one message per scope of
+//! a sweep (fan-out), and the certificates one invocation did not reach (hand-on).
+
+use super::State;
+use super::work::Work;
+use crate::aws::fleet::Scope;
+use crate::aws::{AwsError, sqs};
+use crate::trigger::{Continued, QueueBody, SweepScope};
+
+/// Certificates per hand-on message: ~100 bytes an ARN keeps a message far below SQS's 256 KiB.
+pub const HAND_ON_BATCH: usize = 500;
+
+/// Sends one `{"sweep": {...}}` message per scope. On failure: how many failed, and the first error.
+pub async fn fan_out(state: &State, url: &str, scopes: &[Scope]) -> Result<(), (usize, String)> {
+    let bodies = scopes.iter().map(|s| QueueBody::Sweep {
+        sweep: SweepScope {
+            account: s.account.clone(),
+            region: s.region.clone(),
+        },
+    });
+    send_all(state, url, bodies).await
+}
+
+/// Sends the certificates not reached, in batches, as `{"continue": {...}}` messages.
+pub async fn hand_on(state: &State, url: &str, work: &[Work]) -> Result<(), String> {
+    let bodies = work.chunks(HAND_ON_BATCH).map(|chunk| QueueBody::Continue {
+        next: Continued {
+            certificate_arns: chunk.iter().map(|w| w.arn.clone()).collect(),
+        },
+    });
+    send_all(state, url, bodies)
+        .await
+        .map_err(|(n, first)| format!("{n} message(s): {first}"))
+}
+
+async fn send_all(
+    state: &State,
+    url: &str,
+    bodies: impl Iterator<Item = QueueBody>,
+) -> Result<(), (usize, String)> {
+    let sends = bodies.map(|b| async move {
+        let body = serde_json::to_string(&b)
+            .map_err(|e| AwsError::invalid_request("sqs:SendMessage", e))?;
+        sqs::send_delayed(&state.sqs, url, &body, 0).await
+    });
+    let errors: Vec<AwsError> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    match errors.first() {
+        None => Ok(()),
+        Some(first) => Err((errors.len(), first.to_string())),
+    }
+}
