@@ -220,7 +220,7 @@ impl Fleet {
                         .await
                         .map_err(|e| AwsError::AssumeRole {
                             role: role.clone(),
-                            message: super::root_cause(&e),
+                            message: sts_reason(&e),
                         })?;
                 }
                 self.base
@@ -241,6 +241,22 @@ impl Fleet {
             route53: Paced::new(route53, Arc::new(Pace::new(self.quotas.clone()))),
             sdk,
         })
+    }
+}
+
+/// STS's answer in words (`AccessDenied: ...`), else the innermost cause. The credentials
+/// provider hands STS's error on only as text (`Error { code: "..", message: "..", .. }`).
+fn sts_reason(e: &(dyn std::error::Error + 'static)) -> String {
+    let text = aws_sdk_acm::error::DisplayErrorContext(e).to_string();
+    let field = |name: &str| {
+        let start = text.find(&format!("{name}: \""))? + name.len() + 3;
+        let len = text[start..].find('"')?;
+        Some(text[start..start + len].to_owned())
+    };
+    match (field("code"), field("message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code,
+        _ => super::root_cause(e),
     }
 }
 
@@ -293,6 +309,15 @@ pub fn parse_roles(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sts_errors_read_as_code_and_message() {
+        let e = std::io::Error::other(
+            "Error { code: \"AccessDenied\", message: \"not authorized\", aws_request_id: \"x\" }",
+        );
+        assert_eq!(sts_reason(&e), "AccessDenied: not authorized");
+        assert_eq!(sts_reason(&std::io::Error::other("dns error")), "dns error");
+    }
 
     #[test]
     fn roles_from_arns_or_ids() {

@@ -3,3 +3,4 @@
 pub mod dns;
 pub mod dnssec;
 pub mod moto;
+pub mod proxy;
