@@ -191,4 +191,8 @@ async fn bootstrap_serves_a_scheduled_sweep_and_rejects_an_unknown_event() {
         summary.to_string().contains("alerts_published"),
         "{summary}"
     );
+    // The summary line is an Embedded Metric Format document: CloudWatch makes metrics of it.
+    let emf = &summary["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(emf["Namespace"], "acm-dns-doctor", "{summary}");
+    assert!(summary["AlertsPublished"].is_number(), "{summary}");
 }

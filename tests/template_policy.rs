@@ -338,3 +338,56 @@ fn scanner_reads_calls_across_lines_and_ignores_setters() {
     );
     assert_eq!(list_action("- arn:aws:sns:us-east-1:1:t"), None);
 }
+
+/// The actions of the statements under `Resources: NAME: Properties: PolicyDocument:` (or
+/// `Policies:`) of `file`, with the resource's `Condition:` if it has one.
+fn resource_actions(file: &str, name: &str) -> (BTreeSet<String>, Option<String>) {
+    let text = read(file);
+    let lines = yaml_lines(&text);
+    let resources = find_key(&lines, "Resources:", Some(0)).expect("no Resources:");
+    let resources = block(&lines, resources);
+    let at = find_key(resources, &format!("{name}:"), None)
+        .unwrap_or_else(|| panic!("{file}: no {name} under Resources"));
+    let resource = block(resources, at);
+    let condition = resource
+        .iter()
+        .find_map(|(_, l)| l.trim().strip_prefix("Condition: ").map(str::to_owned));
+    let mut actions = BTreeSet::new();
+    for (i, (_, l)) in resource.iter().enumerate() {
+        if l.trim() == "Action:" {
+            for (_, item) in block(resource, i) {
+                actions.extend(list_action(item));
+            }
+        }
+    }
+    (actions, condition)
+}
+
+#[test]
+fn member_roles_are_assumed_only_when_given_and_grant_the_function_s_reads() {
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+    let member = concat!(env!("CARGO_MANIFEST_DIR"), "/member-role.yaml");
+    // The function may assume exactly the roles given, and only when some are.
+    let (assume, condition) = resource_actions(template, "MemberRolesPolicy");
+    assert_eq!(assume.into_iter().collect::<Vec<_>>(), ["sts:AssumeRole"]);
+    assert_eq!(condition.as_deref(), Some("HasMemberRoles"));
+    let text = read(template);
+    assert!(text.contains("Resource: !Split [\",\", !Ref MemberRoleArns]"));
+    assert!(
+        read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/aws/fleet.rs"))
+            .contains("AssumeRoleProvider"),
+        "the code no longer assumes roles: remove MemberRolesPolicy"
+    );
+    // A member role grants what the function reads in its own account: ACM and Route 53.
+    let (granted, _) = resource_actions(member, "MemberRole");
+    let own: BTreeSet<String> = template_actions()
+        .into_iter()
+        .filter(|a| a.starts_with("acm:") || a.starts_with("route53:"))
+        .collect();
+    assert_eq!(granted, own);
+    // It trusts only the doctor's role (a parameter), with the external id when one is set.
+    let text = read(member);
+    assert!(text.contains("AWS: !Ref DoctorRoleArn"), "{member}");
+    assert!(text.contains("sts:ExternalId: !Ref ExternalId"), "{member}");
+    assert!(!text.contains("Principal: \"*\""), "{member}");
+}

@@ -28,6 +28,11 @@ pub fn documents(summary: &Summary, now_ms: i64) -> Vec<Value> {
             "Throttles",
             usize::try_from(summary.throttles).unwrap_or(usize::MAX),
         ),
+        // The alarm's metric: every invocation's count, whatever its accounts and Regions.
+        (
+            RENEWAL_AT_RISK,
+            summary.findings.get(RENEWAL_AT_RISK).copied().unwrap_or(0),
+        ),
     ];
     let mut names: Vec<Value> = Vec::new();
     if let Value::Object(m) = &mut head {
@@ -124,6 +129,7 @@ mod tests {
         assert_eq!(docs[0]["message"], "invocation summary");
         assert_eq!(docs[0]["Throttles"], 4);
         assert_eq!(docs[0]["alerts_published"], 1);
+        assert_eq!(docs[0][RENEWAL_AT_RISK], 0);
         for doc in &docs {
             let emf = &doc["_aws"]["CloudWatchMetrics"][0];
             assert_eq!(emf["Namespace"], NAMESPACE);
