@@ -55,6 +55,8 @@ pub enum Behaviour {
     Refused,
     /// Never answers (every query times out).
     Silent,
+    /// Answers from its zone data after this delay (a server far away).
+    Slow(std::time::Duration),
 }
 
 /// A declared zone, as given to the [`Internet`] builder.

@@ -245,7 +245,7 @@ impl AuthServer {
         let hosts = lock(&self.shared.hosts);
         let host = hosts.get(&self.host)?;
         match host.behaviour {
-            Behaviour::Normal => {}
+            Behaviour::Normal | Behaviour::Slow(_) => {}
             Behaviour::ServFail => return Some(response_to(query, ResponseCode::ServFail)),
             Behaviour::Refused => return Some(response_to(query, ResponseCode::Refused)),
             Behaviour::Silent => return None,
@@ -280,6 +280,16 @@ impl AuthServer {
 
 impl Handler for AuthServer {
     async fn handle(&self, query: Message) -> Option<Message> {
+        let delay = match lock(&self.shared.hosts)
+            .get(&self.host)
+            .map(|h| h.behaviour)
+        {
+            Some(Behaviour::Slow(d)) => d,
+            _ => std::time::Duration::ZERO,
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         self.answer(&query)
     }
 }

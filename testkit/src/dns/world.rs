@@ -95,6 +95,16 @@ impl World {
         socket(self.host_ip(host), self.port)
     }
 
+    /// Every authoritative host (declared and automatic: root, TLDs), sorted.
+    pub fn hosts(&self) -> Vec<String> {
+        let mut names: Vec<String> = lock(&self.shared.hosts)
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Changes how a host answers from now on.
     pub fn set_behaviour(&self, host: &str, behaviour: Behaviour) {
         self.with_host(host, |h| h.behaviour = behaviour);
