@@ -232,3 +232,102 @@ async fn sweep_checks_every_pending_certificate() {
     assert_eq!(code_of(&a), Some("RECORD_OK".into()));
     assert_eq!(code_of(&b), Some("RECORD_MISSING".into()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_covers_each_region_given_and_check_reads_each_arn_in_its_own() {
+    let lab = Lab::new().await;
+    let (home, _) = lab.request("here.far-away.com", &[]).await;
+    let eu = aws_sdk_acm::Client::from_conf(
+        aws_sdk_acm::config::Builder::from(&lab.sdk)
+            .region(aws_config::Region::new("eu-west-1"))
+            .build(),
+    );
+    let away = eu
+        .request_certificate()
+        .domain_name("there.far-away.com")
+        .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
+        .send()
+        .await
+        .unwrap()
+        .certificate_arn
+        .unwrap();
+    let mut net = Internet::new();
+    net.zone("far-away.com", &OTHER_HOSTS, "");
+    let world = net.start().await.unwrap();
+    let arns = |out: &Output| -> Vec<(String, String)> {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut a: Vec<(String, String)> = v["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["certificate_arn"].as_str().unwrap().to_owned(),
+                    c["region"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        a.sort();
+        a
+    };
+    let mut both = vec![
+        (home.clone(), "us-east-1".to_owned()),
+        (away.clone(), "eu-west-1".to_owned()),
+    ];
+    both.sort();
+    let endpoint = lab.moto.endpoint();
+    // Only the environment's Region by default; each --region given otherwise.
+    let out =
+        tokio::task::block_in_place(|| run(&endpoint, &world, &["sweep", "--format", "json"]));
+    assert_eq!(arns(&out), [(home.clone(), "us-east-1".to_owned())]);
+    let out = tokio::task::block_in_place(|| {
+        run(
+            &endpoint,
+            &world,
+            &[
+                "sweep",
+                "--region",
+                "us-east-1",
+                "--region",
+                "eu-west-1",
+                "--format",
+                "json",
+            ],
+        )
+    });
+    assert_eq!(arns(&out), both, "{}", stderr(&out));
+    // `check` goes to each ARN's own Region, whatever AWS_REGION says.
+    let out = tokio::task::block_in_place(|| {
+        run(
+            &endpoint,
+            &world,
+            &["check", &home, &away, "--format", "json"],
+        )
+    });
+    assert_eq!(arns(&out), both, "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_run_shows_its_progress_on_stderr() {
+    let lab = Lab::new().await;
+    let world = Internet::new().start().await.unwrap();
+    // A hundred certificates that do not exist: each is answered at once, and counted.
+    let arns: Vec<String> = (0..100)
+        .map(|i| {
+            format!(
+                "arn:aws:acm:us-east-1:123456789012:certificate/{i:08}-0000-4000-8000-000000000000"
+            )
+        })
+        .collect();
+    let mut command = vec!["check"];
+    command.extend(arns.iter().map(String::as_str));
+    let out = tokio::task::block_in_place(|| run(&lab.moto.endpoint(), &world, &command));
+    assert_eq!(out.status.code(), Some(2));
+    let progress: Vec<String> = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(progress.len(), 10, "{progress:?}");
+    assert_eq!(progress[9], "progress: 100/100 certificates checked (100%)");
+}
