@@ -49,7 +49,7 @@ struct Account {
     route53: Paced<aws_sdk_route53::Client>,
 }
 
-type AccountCell = Arc<OnceCell<Result<Account, AwsError>>>;
+type AccountCell = Arc<OnceCell<Account>>;
 
 /// Clients for every scope, built on first use and kept for the process.
 #[derive(Debug)]
@@ -143,8 +143,25 @@ impl Fleet {
         self.fixed_route53 = Some(route53);
     }
 
-    /// ACM in `scope` (the account's role is assumed once per process).
+    /// The scope as the fleet reaches it: an account without a member role is the caller's own
+    /// (its certificates' ARNs name it).
+    fn normal(&self, scope: &Scope) -> Scope {
+        Scope {
+            account: scope.account.clone().filter(|a| self.roles.contains_key(a)),
+            region: scope.region.clone(),
+        }
+    }
+
+    /// Why a scope to sweep cannot be reached: an account that no member role reaches.
+    pub fn unreachable(&self, scope: &Scope) -> Option<String> {
+        let account = scope.account.as_ref()?;
+        (!self.roles.contains_key(account))
+            .then(|| format!("account {account} has no member role (ACCOUNT_ROLE_ARNS): not swept"))
+    }
+
+    /// ACM in `scope` (the account's role is assumed once per process, retried after a failure).
     pub async fn acm(&self, scope: &Scope) -> Result<AcmScope, AwsError> {
+        let scope = &self.normal(scope);
         if let Some(found) = self.lock_acm().get(scope) {
             return Ok(found.clone());
         }
@@ -198,7 +215,8 @@ impl Fleet {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             map.entry(key.clone()).or_default().clone()
         };
-        cell.get_or_init(|| self.connect(key)).await.clone()
+        // A failure is not kept: the next call tries again (a role just created, an STS blip).
+        cell.get_or_try_init(|| self.connect(key)).await.cloned()
     }
 
     /// The account's configuration: the caller's, or the member role's credentials, checked once

@@ -77,6 +77,16 @@ impl Quotas {
         Ok(q)
     }
 
+    /// The same quotas with `key`'s rate and burst divided among `n` processes that share it
+    /// (Route 53's account-wide quota, among one invocation per Region).
+    pub fn shared(mut self, key: &str, n: usize) -> Quotas {
+        if let (Some(r), Ok(n)) = (self.0.get_mut(key), u32::try_from(n.max(1))) {
+            r.per_second /= f64::from(n);
+            r.burst = (r.burst / n).max(1);
+        }
+        self
+    }
+
     /// The quota `action` is paced by, if any.
     pub fn of(&self, action: &str) -> Option<(&str, Rate)> {
         let service = action.split(':').next().unwrap_or(action);
@@ -148,6 +158,9 @@ mod tests {
         assert_eq!(q.rate("acm:ListCertificates"), Some(8.0));
         assert_eq!(q.of("route53:GetHostedZone").unwrap().1.burst, 5);
         assert_eq!(q.rate("sns:Publish"), None);
+        let shared = Quotas::default().shared("route53", 4);
+        assert_eq!(shared.rate("route53:GetHostedZone"), Some(2.5));
+        assert_eq!(shared.of("route53:GetHostedZone").unwrap().1.burst, 12);
         for bad in ["acm:X", "acm:X=0", "acm:X=fast", "acm:X=1/0", "acm:X=inf"] {
             assert!(Quotas::parse(bad).is_err(), "{bad}");
         }

@@ -7,8 +7,10 @@ use crate::aws::fleet::Scope;
 use crate::aws::{AwsError, sqs};
 use crate::trigger::{Continued, QueueBody, SweepScope};
 
-/// Certificates per hand-on message: ~100 bytes an ARN keeps a message far below SQS's 256 KiB.
-pub const HAND_ON_BATCH: usize = 500;
+/// Certificates per hand-on message: at most ~93 bytes an ARN, 2,500 (ACM's default quota per
+/// account and Region) stay below SQS's 256 KiB, so a scope is handed on as one message and
+/// goes on in one invocation at a time: never two invocations sharing one scope's quota.
+pub const HAND_ON_BATCH: usize = 2500;
 
 /// Sends one `{"sweep": {...}}` message per scope. On failure: how many failed, and the first error.
 pub async fn fan_out(state: &State, url: &str, scopes: &[Scope]) -> Result<(), (usize, String)> {
@@ -21,12 +23,25 @@ pub async fn fan_out(state: &State, url: &str, scopes: &[Scope]) -> Result<(), (
     send_all(state, url, bodies).await
 }
 
-/// Sends the certificates not reached, in batches, as `{"continue": {...}}` messages.
+/// Sends the certificates not reached as `{"continue": {...}}` messages, one per scope (in
+/// batches of `HAND_ON_BATCH`).
 pub async fn hand_on(state: &State, url: &str, work: &[Work]) -> Result<(), String> {
-    let bodies = work.chunks(HAND_ON_BATCH).map(|chunk| QueueBody::Continue {
-        next: Continued {
-            certificate_arns: chunk.iter().map(|w| w.arn.clone()).collect(),
-        },
+    let mut scopes: Vec<(String, Vec<String>)> = Vec::new();
+    for w in work {
+        let key = w.arn.rsplit_once(':').map_or("", |(k, _)| k).to_owned();
+        match scopes.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, a)) => a.push(w.arn.clone()),
+            None => scopes.push((key, vec![w.arn.clone()])),
+        }
+    }
+    let bodies = scopes.into_iter().flat_map(|(_, arns)| {
+        arns.chunks(HAND_ON_BATCH)
+            .map(|chunk| QueueBody::Continue {
+                next: Continued {
+                    certificate_arns: chunk.to_vec(),
+                },
+            })
+            .collect::<Vec<_>>()
     });
     send_all(state, url, bodies)
         .await
