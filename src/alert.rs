@@ -2,6 +2,7 @@
 //! all-clear after it was issued. `aws::sns` only sends what is built here.
 
 pub mod chat;
+pub mod fixed;
 
 use crate::checks::VALIDATION_WINDOW_SECS;
 use crate::evidence::CertificateStatus;
@@ -279,6 +280,9 @@ pub fn email(cert: &CertificateReport, min: Severity, region: &str, now: i64) ->
     }
     for (i, f) in problems.iter().enumerate() {
         out.push_str(&report::finding_text(f, &format!("{}. ", i + 1)));
+    }
+    if let Some(plan) = &cert.fix {
+        out.push_str(&fixed::plan_section(plan));
     }
     out.push_str("\n— acm-dns-doctor\n");
     out

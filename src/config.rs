@@ -109,6 +109,30 @@ impl RunOptions {
     }
 }
 
+/// What the Lambda does about a fixable record in a Route 53 zone of the account (`AUTO_FIX`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AutoFix {
+    /// Nothing: alerts only.
+    #[default]
+    Off,
+    /// The alert includes the exact change batch.
+    Plan,
+    /// New requests and broken renewals are fixed at once; a notice says what was changed.
+    Apply,
+}
+
+impl std::str::FromStr for AutoFix {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "" | "off" => Ok(AutoFix::Off),
+            "plan" => Ok(AutoFix::Plan),
+            "apply" => Ok(AutoFix::Apply),
+            _ => Err("off, plan or apply".into()),
+        }
+    }
+}
+
 /// Why the configuration is unusable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -150,6 +174,8 @@ pub struct Config {
     pub external_id: Option<String>,
     /// Calls per second per account and Region (`API_RATES` overrides the documented quotas).
     pub quotas: Quotas,
+    /// What to do about a fixable record in a Route 53 zone (`AUTO_FIX`: off, plan, apply).
+    pub auto_fix: AutoFix,
     /// How long ACM may take to show the record after a request: first back-off (`RECORD_WAIT_MS`, default 2000).
     pub record_wait: Duration,
     /// Time kept free before the invocation deadline to publish (`DEADLINE_RESERVE_MS`, default 15000).
@@ -235,7 +261,14 @@ impl Config {
         {
             return Err(invalid("CHAT_TOPIC_ARN", v, "an SNS topic ARN"));
         }
+        let auto_fix = match get("AUTO_FIX") {
+            Some(v) => v
+                .parse()
+                .map_err(|why: String| invalid("AUTO_FIX", &v, &why))?,
+            None => AutoFix::Off,
+        };
         Ok(Config {
+            auto_fix,
             regions,
             roles,
             external_id: get("EXTERNAL_ID").filter(|v| !v.trim().is_empty()),
@@ -352,6 +385,7 @@ mod tests {
             ("REGIONS", "eu-west-1,Frankfurt"),
             ("ACCOUNT_ROLE_ARNS", "arn:aws:iam::1:role/x"),
             ("API_RATES", "acm:DescribeCertificate=0"),
+            ("AUTO_FIX", "yes"),
             ("GRACE_MINUTES", "-1"),
             ("GRACE_MINUTES", "307445734561825861"),
         ] {

@@ -154,19 +154,33 @@ impl Doctor {
     }
 
     /// The ARNs of every scope, listed at once; a scope that fails is reported, the others go on.
+    /// The lists are interleaved (one of each scope in turn), so that a run keeps every scope's
+    /// quota busy at once instead of one scope after another; an ARN listed twice (the caller's
+    /// own account also given as a member) is checked once.
     pub async fn swept_all(&self, scopes: &[Scope]) -> (Vec<String>, Vec<ScopeFailure>) {
-        let lists = join_all(scopes.iter().map(|s| self.swept(s))).await;
-        let (mut arns, mut failed) = (Vec::new(), Vec::new());
+        let lists = join_all(scopes.iter().map(|s| async {
+            match self.fleet.unreachable(s) {
+                Some(why) => Err(why),
+                None => self.swept(s).await.map_err(|e| e.to_string()),
+            }
+        }))
+        .await;
+        let (mut each, mut failed) = (Vec::new(), Vec::new());
         for (scope, list) in scopes.iter().zip(lists) {
             match list {
-                Ok(a) => arns.extend(a),
-                Err(e) => failed.push(ScopeFailure {
+                Ok(a) => each.push(a),
+                Err(error) => failed.push(ScopeFailure {
                     account: scope.account.clone(),
                     region: scope.region.clone(),
-                    error: e.to_string(),
+                    error,
                 }),
             }
         }
+        let mut seen = std::collections::HashSet::new();
+        let arns = interleave(each)
+            .into_iter()
+            .filter(|a| seen.insert(a.clone()))
+            .collect();
         (arns, failed)
     }
 }
@@ -321,6 +335,21 @@ impl Run<'_> {
     }
 }
 
+/// One item of each list in turn: `[[a1, a2], [b1]]` → `[a1, b1, a2]`.
+pub fn interleave<T>(lists: Vec<Vec<T>>) -> Vec<T> {
+    let mut iters: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
+    let mut out = Vec::new();
+    loop {
+        let before = out.len();
+        for it in &mut iters {
+            out.extend(it.next());
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
 /// Runs the checks over gathered evidence and shapes the report entry.
 pub fn judge(ev: &Evidence) -> CertificateReport {
     let mut findings = checks::run(ev, ev.gathered_at);
@@ -342,5 +371,16 @@ pub fn judge(ev: &Evidence) -> CertificateReport {
         error: None,
         not_found: false,
         error_detail: None,
+        fix: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn interleave_takes_one_of_each_in_turn() {
+        let got = super::interleave(vec![vec![1, 2, 3], vec![10], vec![20, 21]]);
+        assert_eq!(got, [1, 10, 20, 2, 21, 3]);
+        assert!(super::interleave::<u8>(vec![]).is_empty());
     }
 }

@@ -48,6 +48,9 @@ pub struct CertificateReport {
     /// The whole cause of `error` (the SDK's error chain), for `--verbose` and debug logs.
     #[serde(skip)]
     pub error_detail: Option<String>,
+    /// The Route 53 change that would fix it (the Lambda's `AUTO_FIX=plan`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::fix::CertificatePlan>,
 }
 
 impl CertificateReport {
@@ -79,6 +82,7 @@ impl CertificateReport {
             error: Some(error),
             not_found,
             error_detail: Some(detail),
+            fix: None,
         }
     }
 }
@@ -261,6 +265,7 @@ mod tests {
             error: error.map(Into::into),
             not_found: false,
             error_detail: None,
+            fix: None,
         }
     }
 

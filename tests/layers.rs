@@ -20,11 +20,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("aws", &["arn", "evidence", "names", "time"]),
     // Pure judgement.
     ("checks", &["evidence", "finding", "names", "time"]),
+    // The fix's plan: pure, over evidence and findings.
+    ("fix", &["evidence", "finding", "names"]),
     // Rendering.
-    ("report", &["arn", "evidence", "finding", "time", "exit"]),
+    (
+        "report",
+        &["arn", "evidence", "finding", "fix", "time", "exit"],
+    ),
     (
         "alert",
-        &["report", "checks", "evidence", "finding", "time"],
+        &["report", "checks", "evidence", "finding", "fix", "time"],
+    ),
+    // Applying a fix (above the engine).
+    (
+        "remedy",
+        &["arn", "aws", "engine", "finding", "fix", "report"],
     ),
     // Settings, then the top.
     ("config", &["aws", "dns", "finding"]),
@@ -37,8 +47,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "handler",
         &[
-            "arn", "aws", "alert", "config", "engine", "evidence", "finding", "report", "time",
-            "trigger",
+            "arn", "aws", "alert", "config", "engine", "evidence", "finding", "fix", "remedy",
+            "report", "time", "trigger",
         ],
     ),
 ];

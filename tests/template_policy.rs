@@ -272,7 +272,9 @@ fn template_actions() -> BTreeSet<String> {
 #[test]
 fn function_policy_lists_exactly_the_calls_the_code_makes() {
     let code = code_actions();
-    let template = template_actions();
+    // The function's own policy, and the Route 53 writes it gets only with AutoFix=apply.
+    let mut template = template_actions();
+    template.extend(resource_actions(TEMPLATE, "FixPolicy").0);
 
     let wildcards: Vec<_> = template
         .iter()
@@ -390,4 +392,91 @@ fn member_roles_are_assumed_only_when_given_and_grant_the_function_s_reads() {
     assert!(text.contains("AWS: !Ref DoctorRoleArn"), "{member}");
     assert!(text.contains("sts:ExternalId: !Ref ExternalId"), "{member}");
     assert!(!text.contains("Principal: \"*\""), "{member}");
+}
+
+#[test]
+fn tag_writes_are_limited_to_the_doctor_s_own_tags() {
+    for file in [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/member-role.yaml"),
+    ] {
+        let text = read(file);
+        let at = text
+            .find("Sid: WriteOwnTags")
+            .unwrap_or_else(|| panic!("{file}: no WriteOwnTags"));
+        let statement: String = text[at..].lines().take(14).collect::<Vec<_>>().join("\n");
+        for want in [
+            "acm:AddTagsToCertificate",
+            "acm:RemoveTagsFromCertificate",
+            "ForAllValues:StringEquals:",
+            "aws:TagKeys:",
+            "- acm-dns-doctor:alerted",
+            "- acm-dns-doctor:problems",
+        ] {
+            assert!(
+                statement.contains(want),
+                "{file}: {want} missing in\n{statement}"
+            );
+        }
+        // And nowhere else.
+        assert_eq!(
+            text.matches("acm:AddTagsToCertificate").count(),
+            1,
+            "{file}"
+        );
+    }
+    let code = read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/aws/acm.rs"));
+    assert!(
+        code.contains("\"acm-dns-doctor:alerted\"") && code.contains("\"acm-dns-doctor:problems\"")
+    );
+}
+
+#[test]
+fn route53_writes_exist_only_with_auto_fix_apply_and_only_for_validation_cnames() {
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+    let (actions, condition) = resource_actions(template, "FixPolicy");
+    assert_eq!(condition.as_deref(), Some("AutoFixApplies"));
+    assert_eq!(
+        actions.into_iter().collect::<Vec<_>>(),
+        ["route53:ChangeResourceRecordSets", "route53:GetChange"]
+    );
+    let text = read(template);
+    assert!(text.contains("AutoFixApplies: !Equals [!Ref AutoFix, \"apply\"]"));
+    let at = text.find("Sid: UpsertValidationCnames").unwrap();
+    let statement: String = text[at..].lines().take(16).collect::<Vec<_>>().join("\n");
+    for want in [
+        "Resource: !Sub arn:${AWS::Partition}:route53:::hostedzone/*",
+        "ForAllValues:StringEquals:",
+        "route53:ChangeResourceRecordSetsRecordTypes:\n                  - CNAME\n",
+        "route53:ChangeResourceRecordSetsActions:\n                  - UPSERT\n",
+        "ForAllValues:StringLike:",
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames:\n                  - _*",
+    ] {
+        assert!(statement.contains(want), "{want:?} missing in\n{statement}");
+    }
+    // The CLI's `fix --apply --delete-wrong` policy: TXT and DELETE only there, names `_*` still.
+    let cli: serde_json::Value = serde_json::from_str(&read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fix-policy.json"
+    )))
+    .unwrap();
+    let write = cli["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"][0] == "route53:ChangeResourceRecordSets")
+        .unwrap();
+    let c = &write["Condition"];
+    assert_eq!(
+        c["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"],
+        serde_json::json!(["CNAME", "TXT"])
+    );
+    assert_eq!(
+        c["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsActions"],
+        serde_json::json!(["UPSERT", "DELETE"])
+    );
+    assert_eq!(
+        c["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
+        serde_json::json!(["_*"])
+    );
 }

@@ -147,6 +147,7 @@ mod tests {
             error: None,
             not_found: false,
             error_detail: None,
+            fix: None,
         };
         let v: serde_json::Value = serde_json::from_str(&alert(
             &cert,

@@ -19,6 +19,7 @@ fn cert(findings: Vec<Finding>) -> CertificateReport {
         error: None,
         not_found: false,
         error_detail: None,
+        fix: None,
     }
 }
 

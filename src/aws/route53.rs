@@ -140,6 +140,7 @@ async fn zone_detail(client: &Paced<Client>, zone: &Zone) -> Result<ZoneDetail, 
                     .into_iter()
                     .map(|r| r.value)
                     .collect(),
+                ttl: s.ttl,
             }
         }));
         match page.next_record_name {
@@ -153,6 +154,86 @@ async fn zone_detail(client: &Paced<Client>, zone: &Zone) -> Result<ZoneDetail, 
         name_servers,
         records,
     })
+}
+
+/// One record change to send (the fix's plan, as plain data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordChange {
+    /// `UPSERT` or `DELETE`.
+    pub action: &'static str,
+    /// The record's absolute name.
+    pub name: String,
+    /// Its type (`CNAME`, `TXT`, ...).
+    pub rtype: String,
+    /// Its TTL.
+    pub ttl: i64,
+    /// Its values.
+    pub values: Vec<String>,
+}
+
+/// Sends one change batch to a zone (all or nothing); returns the change id.
+pub async fn change(
+    client: &Paced<Client>,
+    zone_id: &str,
+    comment: &str,
+    changes: &[RecordChange],
+) -> Result<String, AwsError> {
+    use aws_sdk_route53::types::{
+        Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
+    };
+    const ACTION: &str = "route53:ChangeResourceRecordSets";
+    let invalid = |e| AwsError::invalid_request(ACTION, e);
+    let mut batch = ChangeBatch::builder().comment(comment);
+    for c in changes {
+        let mut set = ResourceRecordSet::builder()
+            .name(&c.name)
+            .r#type(RrType::from(c.rtype.as_str()))
+            .ttl(c.ttl);
+        for v in &c.values {
+            set = set.resource_records(
+                ResourceRecord::builder()
+                    .value(v)
+                    .build()
+                    .map_err(invalid)?,
+            );
+        }
+        batch = batch.changes(
+            Change::builder()
+                .action(ChangeAction::from(c.action))
+                .resource_record_set(set.build().map_err(invalid)?)
+                .build()
+                .map_err(invalid)?,
+        );
+    }
+    let out = client
+        .ready(ACTION)
+        .await
+        .change_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .change_batch(batch.build().map_err(invalid)?)
+        .send()
+        .await
+        .map_err(|e| api_error(ACTION, &e))?;
+    Ok(out
+        .change_info
+        .map(|i| i.id.trim_start_matches("/change/").to_owned())
+        .unwrap_or_default())
+}
+
+/// A change's status: `PENDING` or `INSYNC` (every Route 53 server has it).
+pub async fn change_status(client: &Paced<Client>, change_id: &str) -> Result<String, AwsError> {
+    let out = client
+        .ready("route53:GetChange")
+        .await
+        .get_change()
+        .id(change_id)
+        .send()
+        .await
+        .map_err(|e| api_error("route53:GetChange", &e))?;
+    Ok(out
+        .change_info
+        .map(|i| i.status.as_str().to_owned())
+        .unwrap_or_default())
 }
 
 /// Route 53 returns some characters as `\ddd` octal escapes (`\052` for `*`).

@@ -33,6 +33,25 @@ enum Command {
         #[command(flatten)]
         opts: Opts,
     },
+    /// Plan (and with --apply, make) the Route 53 changes that let ACM validate these
+    /// certificates: the exact validation CNAME in the live public zone.
+    Fix {
+        /// Certificate ARNs.
+        #[arg(required = true)]
+        arns: Vec<String>,
+        /// Send the change batches, wait for INSYNC, then check again and print the new verdict.
+        #[arg(long)]
+        apply: bool,
+        /// Also delete wrong records: only those that carry the certificate's own validation
+        /// token (at the doubled name, a near-miss name, or beside the CNAME).
+        #[arg(long)]
+        delete_wrong: bool,
+        /// How long --apply waits for INSYNC and for the record to be served, seconds.
+        #[arg(long, default_value_t = 120)]
+        wait_secs: u64,
+        #[command(flatten)]
+        opts: Opts,
+    },
     /// Check every Amazon-issued certificate that is PENDING_VALIDATION or ISSUED (all key types), like the Lambda's scheduled sweep.
     Sweep {
         /// Region to sweep (repeatable, or comma-separated; default: the AWS environment's Region).
@@ -80,6 +99,7 @@ enum Format {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut fix = None;
     let (arns, dump, regions, opts) = match cli.command {
         Command::Check {
             arns,
@@ -87,6 +107,16 @@ async fn main() -> ExitCode {
             opts,
         } => (Some(arns), dump_evidence, Vec::new(), opts),
         Command::Sweep { regions, opts } => (None, None, regions, opts),
+        Command::Fix {
+            arns,
+            apply,
+            delete_wrong,
+            wait_secs,
+            opts,
+        } => {
+            fix = Some((apply, delete_wrong, wait_secs));
+            (Some(arns), None, Vec::new(), opts)
+        }
     };
     // Refused before any call: a malformed ARN would only come back as ACM's less helpful error.
     if let Some(arns) = &arns {
@@ -118,6 +148,11 @@ async fn main() -> ExitCode {
     );
     let mut doctor = Doctor::with_fleet(fleet, opts.run.dns_config());
     doctor.max_concurrency = opts.run.max_concurrency.and_then(|c| c.0);
+    if let (Some((apply, delete_wrong, wait)), Some(arns)) = (fix, &arns) {
+        let wait = std::time::Duration::from_secs(wait);
+        let out = acm_dns_doctor::remedy::fix(&doctor, arns, apply, delete_wrong, wait).await;
+        return print_fix(&out, opts.format);
+    }
     let mut scopes_failed = Vec::new();
     let arns = if let Some(a) = arns {
         a
@@ -177,4 +212,58 @@ async fn main() -> ExitCode {
 fn write_evidence(path: &PathBuf, evidence: &[Evidence]) -> std::io::Result<()> {
     let json = serde_json::to_string_pretty(evidence).map_err(std::io::Error::other)?;
     std::fs::write(path, json + "\n")
+}
+
+/// Prints what `fix` planned and did; the exit status says whether it worked.
+fn print_fix(out: &acm_dns_doctor::remedy::FixOutcome, format: Format) -> ExitCode {
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        ),
+        Format::Text => {
+            println!(
+                "Plan{}:",
+                if out.after.is_some() {
+                    " (applied)"
+                } else {
+                    " (nothing is changed without --apply)"
+                }
+            );
+            for p in &out.plans {
+                print!("{}", acm_dns_doctor::fix::plan_text(p));
+            }
+            for a in &out.applied {
+                println!(
+                    "Route 53 zone {} ({}): {} change(s), {}{}",
+                    a.zone_name,
+                    a.zone_id,
+                    a.changes.len(),
+                    a.status,
+                    a.change_id
+                        .as_deref()
+                        .map(|i| format!(", change {i}"))
+                        .unwrap_or_default()
+                );
+                if let Some(e) = &a.error {
+                    println!("  failed, nothing changed in this zone: {e}");
+                }
+            }
+            if let Some(after) = &out.after {
+                println!("\nNow:\n");
+                print!("{}", after.to_text());
+            }
+        }
+    }
+    let not_checked = out
+        .plans
+        .iter()
+        .any(|p| p.refused.iter().any(|r| r.why.starts_with("not checked")));
+    if not_checked || out.applied.iter().any(|a| !a.in_sync()) {
+        return ExitCode::from(exit::NOT_CHECKED);
+    }
+    match &out.after {
+        Some(after) => ExitCode::from(after.exit_code()),
+        None => ExitCode::from(exit::OK),
+    }
 }

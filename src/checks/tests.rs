@@ -74,6 +74,7 @@ fn set(name: &str, rtype: &str, v: &str) -> RecordSet {
         name: name.into(),
         rtype: rtype.parse().unwrap(),
         values: vec![v.into()],
+        ttl: Some(300),
     }
 }
 const LIVE_NS: &[&str] = &["ns1.example.net.", "ns2.example.net."];

@@ -25,6 +25,9 @@ pub struct RecordSet {
     pub rtype: RecordType,
     /// The values (for TXT, with their quotes).
     pub values: Vec<String>,
+    /// Its TTL (a DELETE must name it exactly); none for an alias.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
 }
 
 /// What Route 53 shows near one validation record.

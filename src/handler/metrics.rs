@@ -18,6 +18,7 @@ pub fn documents(summary: &Summary, now_ms: i64) -> Vec<Value> {
         ("CertificatesChecked", summary.certificates_checked),
         ("AlertsPublished", summary.alerts_published),
         ("AllClearsPublished", summary.resolved_published),
+        ("Fixed", summary.fixed),
         (
             "NotChecked",
             summary.failed.len() + summary.not_reached.len(),
@@ -36,6 +37,21 @@ pub fn documents(summary: &Summary, now_ms: i64) -> Vec<Value> {
     ];
     let mut names: Vec<Value> = Vec::new();
     if let Value::Object(m) = &mut head {
+        // Counts only: the lists have a line each (log_summary), and a summary line must stay
+        // far below CloudWatch's 256 KB event size, or its metrics are lost.
+        for list in [
+            "not_reached",
+            "failed",
+            "gone",
+            "rejected",
+            "scopes_failed",
+            "batchItemFailures",
+        ] {
+            if let Some(Value::Array(a)) = m.get(list) {
+                let n = a.len();
+                m.insert(list.into(), n.into());
+            }
+        }
         m.insert("message".into(), "invocation summary".into());
         for (k, v) in values {
             m.insert(k.into(), v.into());
@@ -130,6 +146,8 @@ mod tests {
         assert_eq!(docs[0]["Throttles"], 4);
         assert_eq!(docs[0]["alerts_published"], 1);
         assert_eq!(docs[0][RENEWAL_AT_RISK], 0);
+        // Lists become counts: the line stays small whatever the sweep.
+        assert_eq!(docs[0]["failed"], 0);
         for doc in &docs {
             let emf = &doc["_aws"]["CloudWatchMetrics"][0];
             assert_eq!(emf["Namespace"], NAMESPACE);

@@ -3,6 +3,7 @@
 //! `work` turns an event into certificates to check, `policy` decides (pure) what a report calls
 //! for, `outcome` does it, `response` is what the invocation answers and logs.
 
+mod autofix;
 mod handing;
 mod metrics;
 mod outcome;
@@ -18,6 +19,7 @@ pub use work::Work;
 use crate::aws::fleet::Fleet;
 use crate::config::Config;
 use crate::engine::{self, Doctor};
+use crate::evidence::Evidence;
 use crate::finding::Code;
 use crate::report::CertificateReport;
 use crate::trigger::{self, Trigger, TriggerError, TriggerKind};
@@ -45,11 +47,18 @@ pub struct State {
 impl State {
     /// Builds every client from one SDK configuration.
     pub fn new(sdk: &aws_config::SdkConfig, config: Config) -> State {
+        // Fanned out, each Region of an account sweeps in an invocation of its own: Route 53's
+        // quota, one per account, is shared among them.
+        let regions = if config.recheck_queue_url.is_some() {
+            config.regions.len()
+        } else {
+            1
+        };
         let fleet = Fleet::new(
             sdk,
             config.roles.clone(),
             config.external_id.clone(),
-            config.quotas.clone(),
+            config.quotas.clone().shared("route53", regions),
         );
         let mut doctor = Doctor::with_fleet(fleet, config.dns.clone());
         doctor.max_concurrency = config.max_concurrency;
@@ -153,7 +162,15 @@ pub async fn handle(
                 .map_err(|(failed, first)| HandlerError::QueueFailed { failed, first });
         }
     }
-    let list = work::work_list(state, &trigger).await?;
+    let mut list = match work::work_list(state, &trigger).await {
+        Ok(l) => l,
+        Err(e) => {
+            finish(state, &mut summary, started, throttles_before);
+            return Err(e);
+        }
+    };
+    // One certificate of each scope in turn, so that every scope's quota is busy at once.
+    list.work = interleave_by_scope(list.work);
     summary.rejected = list
         .rejected
         .iter()
@@ -190,11 +207,17 @@ pub async fn handle(
                     let checked =
                         tokio::time::timeout_at(hard_stop, check_with_wait(state, run, &w, cutoff))
                             .await;
-                    let Ok(report) = checked else {
+                    let Ok((report, evidence)) = checked else {
                         return (i, w, None);
                     };
-                    let out = outcome::outcome(state, &w, report, now).await;
-                    (i, w, Some(out))
+                    // The outcome waits for its own API slots: it too stops at the hard stop
+                    // (the certificate is then handed on, and checked again).
+                    let out = tokio::time::timeout_at(
+                        hard_stop,
+                        Box::pin(outcome::outcome(state, &w, report, evidence.as_ref(), now)),
+                    )
+                    .await;
+                    (i, w, out.ok())
                 }
             })
             .buffer_unordered(concurrency)
@@ -295,6 +318,19 @@ pub async fn handle(
     Ok(summary)
 }
 
+/// The work reordered one certificate of each scope in turn (each scope in its first order).
+fn interleave_by_scope(work: Vec<Work>) -> Vec<Work> {
+    let mut groups: Vec<((String, String), Vec<Work>)> = Vec::new();
+    for w in work {
+        let key = scope_key(&w.arn);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(w),
+            None => groups.push((key, vec![w])),
+        }
+    }
+    engine::interleave(groups.into_iter().map(|(_, g)| g).collect())
+}
+
 /// The account and Region of a certificate (from its ARN), the metrics' dimensions.
 fn scope_key(arn: &str) -> (String, String) {
     let (account, region) = crate::report::account_and_region(arn);
@@ -325,11 +361,12 @@ async fn check_with_wait(
     run: &engine::Run<'_>,
     w: &Work,
     cutoff: SystemTime,
-) -> CertificateReport {
+) -> (CertificateReport, Option<Evidence>) {
     let mut wait = state.config.record_wait;
-    let mut report = run.check_one(&w.arn).await;
+    let mut checked = run.examine(&w.arn).await;
     for _ in 0..4 {
-        let not_ready = report
+        let not_ready = checked
+            .0
             .findings
             .iter()
             .any(|f| f.code == Code::ResourceRecordNotReady);
@@ -338,7 +375,7 @@ async fn check_with_wait(
         }
         tokio::time::sleep(wait).await;
         wait *= 2;
-        report = run.check_one(&w.arn).await;
+        checked = run.examine(&w.arn).await;
     }
-    report
+    checked
 }

@@ -1,11 +1,13 @@
 //! One certificate's outcome: record it, then alert, re-check, announce the all-clear, or nothing.
 
 use super::State;
+use super::autofix::{self, AutoFixed};
 use super::policy::{self, Decision, Notify, decide};
 use super::response::Summary;
 use super::work::Work;
 use crate::alert::{self, Alert};
 use crate::aws::{AwsError, Paced, acm, sns, sqs};
+use crate::evidence::Evidence;
 use crate::evidence::{AlertState, CertificateStatus};
 use crate::report::CertificateReport;
 use crate::trigger::Recheck;
@@ -32,16 +34,72 @@ pub struct Outcome {
 }
 
 /// Records, alerts on or re-schedules one certificate's result, on its own summary.
-pub async fn outcome(state: &State, w: &Work, report: CertificateReport, now: i64) -> Outcome {
+pub async fn outcome(
+    state: &State,
+    w: &Work,
+    mut report: CertificateReport,
+    evidence: Option<&Evidence>,
+    now: i64,
+) -> Outcome {
     let mut summary = Summary::default();
     let mut publish_errors = Vec::new();
-    let handled = handle_one(state, &mut summary, &mut publish_errors, w, report, now).await;
+    let handled = if report.error.is_none()
+        && let AutoFixed::Fixed(plan, sent) =
+            autofix::auto_fix(state, w, &mut report, evidence).await
+    {
+        announce_fixed(
+            state,
+            &mut summary,
+            &mut publish_errors,
+            w,
+            report,
+            &plan,
+            &sent,
+        )
+        .await
+    } else {
+        handle_one(state, &mut summary, &mut publish_errors, w, report, now).await
+    };
     Outcome {
         summary,
         publish_errors,
         handled,
     }
 }
+
+/// After `AUTO_FIX=apply`: one notice (`event` `fixed`) with what was changed, and a re-check
+/// that confirms it.
+async fn announce_fixed(
+    state: &State,
+    summary: &mut Summary,
+    publish_errors: &mut Vec<String>,
+    w: &Work,
+    report: CertificateReport,
+    plan: &crate::fix::CertificatePlan,
+    sent: &[String],
+) -> Handled {
+    summary.certificates_checked += 1;
+    for f in &report.findings {
+        *summary.findings.entry(f.code.to_string()).or_default() += 1;
+    }
+    let notice = alert::fixed::notice(&report, plan, sent);
+    let handled = match publish(state, &notice).await {
+        Ok(()) => {
+            summary.fixed += 1;
+            to_chat(state, &w.arn, &alert::chat::resolved(&report, "fixed")).await;
+            recheck(state, summary, publish_errors, w, FIXED_RECHECK_SECS).await
+        }
+        Err(e) => {
+            publish_errors.push(format!("{}: {e}", w.arn));
+            Handled::Failed
+        }
+    };
+    summary.report.certificates.push(report);
+    handled
+}
+
+/// After a fix, the re-check that confirms it (resolvers may hold the old answer a while).
+const FIXED_RECHECK_SECS: i32 = 120;
 
 /// ACM in the certificate's own account and Region.
 async fn acm_of(state: &State, arn: &str) -> Result<Paced<aws_sdk_acm::Client>, AwsError> {

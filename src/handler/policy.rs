@@ -152,6 +152,7 @@ mod tests {
             error: None,
             not_found: false,
             error_detail: None,
+            fix: None,
         }
     }
     fn work(new_request: bool, attempt: u32) -> Work {

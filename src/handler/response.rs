@@ -19,6 +19,8 @@ pub struct Summary {
     pub alerts_published: usize,
     /// All-clear messages published (issued, renewed or fixed after an alert).
     pub resolved_published: usize,
+    /// Certificates fixed in Route 53 by `AUTO_FIX=apply` (a notice each, `event` `fixed`).
+    pub fixed: usize,
     /// Certificates whose problems were alerted recently and are unchanged: not alerted again.
     pub unchanged: usize,
     /// Re-checks scheduled (new requests within the grace period).
@@ -88,6 +90,7 @@ impl Summary {
         self.alerts_published += one.alerts_published;
         self.resolved_published += one.resolved_published;
         self.unchanged += one.unchanged;
+        self.fixed += one.fixed;
         self.rechecks_scheduled += one.rechecks_scheduled;
         self.not_reached.extend(one.not_reached);
         self.failed.extend(one.failed);
