@@ -236,6 +236,15 @@ async fn member_accounts_are_swept_through_their_roles_and_a_refused_role_is_rep
         )
         .containing(LOCKED_OUT),
     );
+    // The member's first AssumeRole fails (a role just deployed, an STS blip).
+    proxy.add_fault(
+        Fault::on(
+            "sts:AssumeRole",
+            FaultKind::Error(403, "AccessDenied".into()),
+        )
+        .containing(MEMBER)
+        .times(1),
+    );
     let mut config = lambda_config(&alerts, &world);
     config.recheck_queue_url = None;
     config.regions = vec!["us-east-1".into()];
@@ -250,6 +259,9 @@ async fn member_accounts_are_swept_through_their_roles_and_a_refused_role_is_rep
     ]
     .into();
     let state = State::new(&through(&proxy).await, config);
+    let s = sweep(&state, &json!({"sweep": true})).await;
+    assert_eq!(s.scopes_failed.len(), 2, "{:?}", s.scopes_failed);
+    // Not remembered: the next sweep reaches the member.
     let s = sweep(&state, &json!({"sweep": true})).await;
     let mut checked: Vec<(String, Option<String>)> = s
         .report
@@ -280,4 +292,26 @@ async fn member_accounts_are_swept_through_their_roles_and_a_refused_role_is_rep
             .any(|r| r.attributes["account"]["Value"] == MEMBER),
         "{got:?}"
     );
+}
+
+#[tokio::test]
+async fn a_scope_in_an_account_without_a_role_is_refused_not_swept_as_the_home_account() {
+    let lab = Lab::new().await;
+    let alerts = lab.alerts().await;
+    let world = provider_world("home-only.com", "").await;
+    let _ = lab.request("mine.home-only.com", &[]).await;
+    let state = State::new(&lab.sdk, lambda_config(&alerts, &world));
+    let r = handle(
+        &state,
+        &json!({"sweep": {"account": "999988887777", "region": "us-east-1"}}),
+        SystemTime::now() + Duration::from_mins(1),
+        acm_dns_doctor::time::now(),
+    )
+    .await;
+    match r {
+        Err(acm_dns_doctor::handler::HandlerError::SweepFailed(why)) => {
+            assert!(why.contains("999988887777 has no member role"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
