@@ -200,6 +200,16 @@ async fn each_fixable_finding_is_record_ok_after_fix_apply() {
         "fix-both.com".to_owned(),
     ));
     cases.push(("CNAME_AND_TXT_CONFLICT", arn));
+    // The record in a Route 53 zone nobody delegated to; the live zone is the parent, also in
+    // Route 53 (the subzone is in moto only: no server answers for it).
+    let (arn, rec_u) = lab.request("app.fix-sub.com", &[]).await;
+    let sub = lab.zone("app.fix-sub.com", false).await;
+    lab.put(&sub, &rec_u.name, "CNAME", &rec_u.value).await;
+    zones.push((
+        r53_zone(&lab, &mut net, "fix-sub.com", &[]).await,
+        "fix-sub.com".to_owned(),
+    ));
+    cases.push(("RECORD_IN_UNDELEGATED_ZONE", arn));
     let _ = rec;
     let world = net.start().await.unwrap();
 
