@@ -38,6 +38,11 @@ impl Applied {
     pub fn in_sync(&self) -> bool {
         self.status == "INSYNC"
     }
+
+    /// True when Route 53 took the batch (in sync, or on its way).
+    pub fn accepted(&self) -> bool {
+        self.error.is_none() && self.change_id.is_some()
+    }
 }
 
 /// One batch per (account, zone) over every plan: the same change asked by two certificates
@@ -73,28 +78,46 @@ pub fn by_zone(plans: &[(Option<String>, &CertificatePlan)]) -> Vec<Applied> {
     out
 }
 
-/// Sends each batch and follows it to `INSYNC` for at most `wait`.
+/// Sends every batch, then follows them all to `INSYNC` until `wait` is over (one deadline).
 pub async fn apply(doctor: &Doctor, batches: Vec<Applied>, wait: Duration) -> Vec<Applied> {
-    let mut done = Vec::new();
+    let until = tokio::time::Instant::now() + wait;
+    let mut sent = Vec::new();
     for mut a in batches {
-        let result = send(doctor, &a, wait).await;
-        match result {
-            Ok((id, status)) => {
+        match send(doctor, &a).await {
+            Ok(id) => {
                 a.change_id = Some(id);
-                a.status = status;
+                a.status = "PENDING".into();
             }
             Err(e) => {
                 a.status = "FAILED".into();
                 a.error = Some(e);
             }
         }
-        tracing::info!(zone = %a.zone_name, status = %a.status, change_id = ?a.change_id, error = ?a.error, "fix: change batch");
-        done.push(a);
+        // Logged as soon as Route 53 answers: a change is never made without a trace.
+        tracing::info!(zone = %a.zone_name, status = %a.status, change_id = ?a.change_id, error = ?a.error, "fix: change batch sent");
+        sent.push(a);
     }
-    done
+    loop {
+        for a in sent.iter_mut().filter(|a| a.status == "PENDING") {
+            let Some(id) = a.change_id.clone() else {
+                continue;
+            };
+            // A status that cannot be read is not a failed change: it was accepted.
+            if let Ok(client) = doctor.fleet.route53(a.account.as_deref()).await
+                && let Ok(status) = route53::change_status(&client, &id).await
+            {
+                a.status = status;
+            }
+        }
+        let pending = sent.iter().any(|a| a.status == "PENDING");
+        if !pending || tokio::time::Instant::now() + POLL > until {
+            return sent;
+        }
+        tokio::time::sleep(POLL).await;
+    }
 }
 
-async fn send(doctor: &Doctor, a: &Applied, wait: Duration) -> Result<(String, String), String> {
+async fn send(doctor: &Doctor, a: &Applied) -> Result<String, String> {
     let client = doctor
         .fleet
         .route53(a.account.as_deref())
@@ -111,20 +134,9 @@ async fn send(doctor: &Doctor, a: &Applied, wait: Duration) -> Result<(String, S
             values: c.values.clone(),
         })
         .collect();
-    let id = route53::change(&client, &a.zone_id, COMMENT, &changes)
+    route53::change(&client, &a.zone_id, COMMENT, &changes)
         .await
-        .map_err(|e| e.to_string())?;
-    let until = tokio::time::Instant::now() + wait;
-    loop {
-        // A status that cannot be read is not a failed change: it was accepted.
-        let status = route53::change_status(&client, &id)
-            .await
-            .unwrap_or_else(|_| "PENDING".into());
-        if status == "INSYNC" || tokio::time::Instant::now() + POLL > until {
-            return Ok((id, status));
-        }
-        tokio::time::sleep(POLL).await;
-    }
+        .map_err(|e| e.to_string())
 }
 
 /// What `fix` did: the plans, the batches sent (with `apply`), and the verdict after.
@@ -185,16 +197,14 @@ pub async fn fix(
     let pairs: Vec<(Option<String>, &CertificatePlan)> =
         scoped.into_iter().zip(plans.iter()).collect();
     let applied = self::apply(doctor, by_zone(&pairs), wait).await;
-    // Wait only for what Route 53 took: a refused batch changed nothing.
-    let taken = |zone: &str| {
-        applied
-            .iter()
-            .any(|a| a.zone_id == zone && a.error.is_none())
-    };
+    // Wait only for what Route 53 took (a refused batch changed nothing), and only for the
+    // records it answers (a refused record of the same certificate stays as it is).
+    let taken = |zone: &str| applied.iter().any(|a| a.zone_id == zone && a.accepted());
     let changed: Vec<String> = plans
         .iter()
-        .filter(|p| !p.batches.is_empty() && p.batches.iter().all(|b| taken(&b.zone_id)))
-        .map(|p| p.certificate_arn.clone())
+        .flat_map(|p| &p.batches)
+        .filter(|b| taken(&b.zone_id))
+        .flat_map(|b| b.answers.iter().map(|(name, _)| name.clone()))
         .collect();
     let until = tokio::time::Instant::now() + wait;
     let mut after = doctor.check(arns).await;
@@ -209,18 +219,14 @@ pub async fn fix(
     }
 }
 
-/// True while a changed certificate still has a finding the change should have answered, or
+/// True while a changed record still has a finding the change should have answered, or
 /// resolvers still answer from before it.
 fn still_broken(report: &crate::report::Report, changed: &[String]) -> bool {
-    report
-        .certificates
-        .iter()
-        .filter(|c| changed.contains(&c.certificate_arn))
-        .any(|c| {
-            c.error.is_some()
-                || c.findings.iter().any(|f| {
-                    crate::fix::FIXABLE.contains(&f.code)
-                        || f.code == crate::finding::Code::RecordNotPropagated
-                })
+    report.certificates.iter().any(|c| {
+        c.findings.iter().any(|f| {
+            f.record_name.as_ref().is_some_and(|n| changed.contains(n))
+                && (crate::fix::FIXABLE.contains(&f.code)
+                    || f.code == crate::finding::Code::RecordNotPropagated)
         })
+    })
 }

@@ -450,33 +450,47 @@ fn route53_writes_exist_only_with_auto_fix_apply_and_only_for_validation_cnames(
         "route53:ChangeResourceRecordSetsRecordTypes:\n                  - CNAME\n",
         "route53:ChangeResourceRecordSetsActions:\n                  - UPSERT\n",
         "ForAllValues:StringLike:",
-        "route53:ChangeResourceRecordSetsNormalizedRecordNames:\n                  - _*",
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames:\n                  - \"_????????????????????????????????.*\"",
     ] {
         assert!(statement.contains(want), "{want:?} missing in\n{statement}");
     }
-    // The CLI's `fix --apply --delete-wrong` policy: TXT and DELETE only there, names `_*` still.
-    let cli: serde_json::Value = serde_json::from_str(&read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fix-policy.json"
-    )))
-    .unwrap();
-    let write = cli["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["Action"][0] == "route53:ChangeResourceRecordSets")
-        .unwrap();
-    let c = &write["Condition"];
-    assert_eq!(
-        c["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"],
-        serde_json::json!(["CNAME", "TXT"])
-    );
-    assert_eq!(
-        c["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsActions"],
-        serde_json::json!(["UPSERT", "DELETE"])
-    );
-    assert_eq!(
-        c["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
-        serde_json::json!(["_*"])
-    );
+    // The CLI's policies: `fix --apply` upserts ACM's CNAMEs only; `--delete-wrong` adds DELETE
+    // and TXT (the near-miss and doubled names it deletes start with an underscore too).
+    for (file, types, actions, names) in [
+        (
+            "fix-policy.json",
+            serde_json::json!(["CNAME"]),
+            serde_json::json!(["UPSERT"]),
+            serde_json::json!(["_????????????????????????????????.*"]),
+        ),
+        (
+            "fix-delete-wrong-policy.json",
+            serde_json::json!(["CNAME", "TXT"]),
+            serde_json::json!(["UPSERT", "DELETE"]),
+            serde_json::json!(["_*"]),
+        ),
+    ] {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let cli: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        let write = cli["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Action"][0] == "route53:ChangeResourceRecordSets")
+            .unwrap();
+        let c = &write["Condition"];
+        assert_eq!(
+            c["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"], types,
+            "{file}"
+        );
+        assert_eq!(
+            c["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsActions"], actions,
+            "{file}"
+        );
+        assert_eq!(
+            c["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
+            names,
+            "{file}"
+        );
+    }
 }

@@ -50,10 +50,10 @@ pub fn notice(cert: &CertificateReport, plan: &CertificatePlan, batches: &[Strin
     }
 }
 
-/// The plan's section of an alert's e-mail (`AUTO_FIX=plan`).
+/// The plan's section of an alert's e-mail (`AUTO_FIX` plan, or an apply that could not be made).
 pub fn plan_section(plan: &CertificatePlan) -> String {
     let mut out = String::from(
-        "\nFix (AUTO_FIX=plan): the Route 53 change batch that answers these findings. Send it with\n`acm-dns-doctor fix ARN --apply`, or set AUTO_FIX=apply.\n",
+        "\nFix: the Route 53 change batch that answers these findings (send it with\n`acm-dns-doctor fix ARN --apply`), and what no change can answer:\n",
     );
     out.push_str(&fix::plan_text(plan));
     out

@@ -141,6 +141,7 @@ async fn zone_detail(client: &Paced<Client>, zone: &Zone) -> Result<ZoneDetail, 
                     .map(|r| r.value)
                     .collect(),
                 ttl: s.ttl,
+                routed: s.set_identifier.is_some() || s.alias_target.is_some(),
             }
         }));
         match page.next_record_name {

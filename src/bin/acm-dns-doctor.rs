@@ -259,7 +259,7 @@ fn print_fix(out: &acm_dns_doctor::remedy::FixOutcome, format: Format) -> ExitCo
         .plans
         .iter()
         .any(|p| p.refused.iter().any(|r| r.why.starts_with("not checked")));
-    if not_checked || out.applied.iter().any(|a| !a.in_sync()) {
+    if not_checked || out.applied.iter().any(|a| !a.accepted()) {
         return ExitCode::from(exit::NOT_CHECKED);
     }
     match &out.after {

@@ -75,6 +75,7 @@ fn set(name: &str, rtype: &str, v: &str) -> RecordSet {
         rtype: rtype.parse().unwrap(),
         values: vec![v.into()],
         ttl: Some(300),
+        routed: false,
     }
 }
 const LIVE_NS: &[&str] = &["ns1.example.net.", "ns2.example.net."];

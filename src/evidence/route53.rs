@@ -28,6 +28,10 @@ pub struct RecordSet {
     /// Its TTL (a DELETE must name it exactly); none for an alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
+    /// A record set with a routing policy (weighted, latency, failover, ...) or an alias: the
+    /// fix never writes beside it or deletes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub routed: bool,
 }
 
 /// What Route 53 shows near one validation record.

@@ -51,7 +51,8 @@ pub fn plan(ev: &Evidence, findings: &[Finding], delete_wrong: bool) -> Certific
             .collect();
         codes.sort();
         codes.dedup();
-        if codes.is_empty() {
+        // A record whose lookups failed is never changed, whatever else was found.
+        if codes.is_empty() || all.contains(&Code::DnsLookupFailed) {
             if all.contains(&Code::DnsLookupFailed) {
                 out.refused.push(Refusal {
                     record_name: Some(name.clone()),
@@ -144,13 +145,29 @@ fn record_changes<'e>(
         ns.sort();
         !z.zone.private && z.zone.name == *apex && !ns.is_empty() && ns == live_ns
     });
+    let mut parent_ns = auth.parent_name_servers.clone();
+    parent_ns.sort();
+    if live.is_some() && !parent_ns.is_empty() && parent_ns != live_ns {
+        return Err((
+            format!(
+                "the delegation of {apex} is changing (the parent says {}, resolvers still see {}): fix it once the change has settled",
+                parent_ns.join(", "),
+                live_ns.join(", ")
+            ),
+            None,
+        ));
+    }
     let Some(live) = live else {
         return Err((
             format!(
                 "the live zone {apex} (name servers {}) is not a Route 53 zone of this account: it is at another DNS provider or in another account",
                 auth.name_servers.join(", ")
             ),
-            Some(format!("create this record there: {create}")),
+            Some(if codes == [Code::CnameAndTxtConflict] {
+                format!("delete the TXT at {name} there, and keep its CNAME")
+            } else {
+                format!("create this record there: {create}")
+            }),
         ));
     };
     let at_name: Vec<&RecordSet> = live
@@ -163,6 +180,15 @@ fn record_changes<'e>(
         .copied()
         .filter(|s| s.rtype != RecordType::CNAME)
         .collect();
+    if let Some(r) = at_name.iter().find(|s| s.routed) {
+        return Err((
+            format!(
+                "{name} has a {} record set with a routing policy or an alias in zone {}: the fix does not write beside it; change it by hand",
+                r.rtype, live.zone.name
+            ),
+            None,
+        ));
+    }
     if !conflicts.is_empty() && !delete_wrong {
         let types: Vec<String> = conflicts.iter().map(|s| s.rtype.to_string()).collect();
         return Err((
@@ -181,12 +207,16 @@ fn record_changes<'e>(
             !exact_cname && carries_token(s, name, value)
         });
         for s in wrong {
-            match delete(s) {
+            // Only what the delete permission allows (fix-delete-wrong-policy.json): a CNAME or TXT
+            // under an underscore name. Anything else is the owner's to delete.
+            let deletable = matches!(s.rtype, RecordType::CNAME | RecordType::TXT)
+                && normalize_name(&s.name).starts_with('_');
+            match delete(s).filter(|_| deletable && !s.routed) {
                 Some(c) => changes.push(c),
                 None => {
                     return Err((
                         format!(
-                            "{} ({}) is an alias or has no TTL: delete it by hand",
+                            "{} ({}) carries this certificate's token but is not a CNAME or TXT under an underscore name, or is an alias: delete it by hand",
                             s.name, s.rtype
                         ),
                         None,
@@ -264,6 +294,7 @@ mod tests {
             rtype,
             values: vec![value.into()],
             ttl: Some(300),
+            routed: false,
         }
     }
 

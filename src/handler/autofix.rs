@@ -42,6 +42,8 @@ pub async fn auto_fix(
     if plan.batches.is_empty() {
         return AutoFixed::Nothing;
     }
+    // Applied only when the change answers everything: a record it cannot fix is alerted as
+    // usual, with the plan.
     let member = crate::arn::parse(&report.certificate_arn)
         .ok()
         .and_then(|a| state.doctor.fleet.scope_of(&a).account);
@@ -50,7 +52,7 @@ pub async fn auto_fix(
             .findings
             .iter()
             .any(|f| f.code == Code::RenewalAtRisk);
-    if mode == AutoFix::Plan || !wanted || member.is_some() {
+    if mode == AutoFix::Plan || !wanted || member.is_some() || !plan.refused.is_empty() {
         if member.is_some() && mode == AutoFix::Apply {
             plan.refused.push(refusal(
                 "the zone is in a member account: AUTO_FIX changes only this account's zones",
@@ -65,15 +67,17 @@ pub async fn auto_fix(
         INSYNC_WAIT,
     )
     .await;
-    if applied.iter().all(Applied::in_sync) {
+    // Accepted is enough: Route 53 puts a change in sync within about a minute, and the
+    // re-check confirms it.
+    if applied.iter().all(Applied::accepted) {
         let lines = applied.iter().map(sent_line).collect();
         return AutoFixed::Fixed(plan, lines);
     }
-    for a in applied.iter().filter(|a| !a.in_sync()) {
+    for a in applied.iter().filter(|a| !a.accepted()) {
         plan.refused.push(refusal(&format!(
             "AUTO_FIX could not apply the change to {}: {}",
             a.zone_name,
-            a.error.as_deref().unwrap_or("not in sync in time")
+            a.error.as_deref().unwrap_or("not sent")
         )));
     }
     report.fix = Some(plan);
