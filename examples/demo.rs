@@ -3,16 +3,22 @@
 //! each documented reason plus a healthy one, and an issued fleet (a second moto that issues at once)
 //! with one certificate whose record was removed and one healthy; runs the Lambda handler for a
 //! scheduled sweep over each, prints the e-mail each alert sends and a summary line per sweep, then
-//! sweeps again: nothing changed, so nothing is published. Everything stops when it ends.
+//! sweeps again: nothing changed, so nothing is published. Then `fix --apply` writes the records that
+//! belong in a Route 53 zone of the account, refuses the others saying why, and checks again.
+//! Everything stops when it ends.
 //!
 //! Run it with `scripts/demo` (which installs moto first).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use acm_dns_doctor::finding::Code;
 use acm_dns_doctor::handler::{State, handle};
-use acm_dns_doctor_testkit::dns::Internet;
+use acm_dns_doctor::remedy;
+use acm_dns_doctor_testkit::dns::{Internet, World};
 use common::{Lab, OTHER_HOSTS, R53_HOSTS, lambda_config};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 #[tokio::main]
@@ -21,6 +27,8 @@ async fn main() -> std::process::ExitCode {
     let alerts = lab.alerts().await;
     let mut net = Internet::new();
     let mut expected = Vec::new();
+    // Route 53 public zones (id, apex), which Route 53's servers serve as moto holds them.
+    let mut r53 = Vec::new();
 
     // Healthy: the record is in the Route 53 zone the domain is delegated to.
     let (_, rec) = lab
@@ -29,12 +37,14 @@ async fn main() -> std::process::ExitCode {
     let z = lab.zone("shop-healthy.com", false).await;
     lab.put(&z, &rec.name, "CNAME", &rec.value).await;
     net.zone("shop-healthy.com", &R53_HOSTS, &lab.served(&z).await);
+    r53.push((z.clone(), "shop-healthy.com".to_owned()));
     expected.push("shop-healthy.com: RECORD_OK");
 
     // Forgotten: the delegated Route 53 zone has no record.
     lab.request("shop-missing.com", &[]).await;
     let z = lab.zone("shop-missing.com", false).await;
     net.zone("shop-missing.com", &R53_HOSTS, &lab.served(&z).await);
+    r53.push((z.clone(), "shop-missing.com".to_owned()));
     expected.push("shop-missing.com: RECORD_MISSING");
 
     // Only in a private hosted zone.
@@ -43,6 +53,7 @@ async fn main() -> std::process::ExitCode {
     lab.put(&private, &rec.name, "CNAME", &rec.value).await;
     let z = lab.zone("shop-private.com", false).await;
     net.zone("shop-private.com", &R53_HOSTS, &lab.served(&z).await);
+    r53.push((z.clone(), "shop-private.com".to_owned()));
     expected.push("shop-private.com: RECORD_IN_PRIVATE_ZONE_ONLY");
 
     // In a Route 53 zone, but the registrar delegates the domain to another provider.
@@ -188,7 +199,59 @@ async fn main() -> std::process::ExitCode {
         again.alerts_published + fleet_again.alerts_published,
         again.unchanged + fleet_again.unchanged
     );
+    Box::pin(fix_what_route53_holds(&lab, &world, &r53)).await;
     std::process::ExitCode::SUCCESS
+}
+
+/// `fix --apply` over every certificate of the first lab, while Route 53's servers follow moto.
+async fn fix_what_route53_holds(lab: &Lab, world: &World, zones: &[(String, String)]) {
+    let doctor = lab.doctor(world);
+    let (arns, _) = doctor
+        .swept_all(&doctor.fleet.scopes(&["us-east-1".into()]))
+        .await;
+    let mut served = BTreeMap::new();
+    for (id, _) in zones {
+        served.insert(id.clone(), lab.served(id).await);
+    }
+    let done = AtomicBool::new(false);
+    let (out, ()) = tokio::join!(
+        async {
+            let out = remedy::fix(&doctor, &arns, true, false, Duration::from_secs(20)).await;
+            done.store(true, Ordering::SeqCst);
+            out
+        },
+        async {
+            while !done.load(Ordering::SeqCst) {
+                lab.mirror(world, zones, &mut served).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    );
+    println!("==================== fix --apply ====================");
+    for p in out.plans.iter().filter(|p| !p.is_empty()) {
+        print!("{}", acm_dns_doctor::fix::plan_text(p));
+    }
+    let after = out.after.unwrap_or_default();
+    let mut fixed: Vec<String> = out
+        .plans
+        .iter()
+        .filter(|p| !p.batches.is_empty())
+        .filter_map(|p| {
+            let c = after
+                .certificates
+                .iter()
+                .find(|c| c.certificate_arn == p.certificate_arn)?;
+            let ok = c.findings.iter().all(|f| f.code == Code::RecordOk);
+            ok.then(|| c.domain_name.clone().unwrap_or_default())
+        })
+        .collect();
+    fixed.sort();
+    let refused: usize = out.plans.iter().map(|p| p.refused.len()).sum();
+    let in_sync = out.applied.iter().filter(|a| a.in_sync()).count();
+    println!(
+        "demo: fix --apply: {in_sync} change batches INSYNC, {refused} refused with why, now RECORD_OK: {}",
+        fixed.join(", ")
+    );
 }
 
 /// One sweep through the real handler.

@@ -40,34 +40,10 @@ async fn fix_cli(
     }
     // What Route 53's servers would do: serve each change once it is made.
     while !child.is_finished() {
-        for (id, apex) in zones {
-            let now = lab.served(id).await;
-            if served[id] != now {
-                mirror(world, apex, &served[id], &now);
-                served.insert(id.clone(), now);
-            }
-        }
-        // A resolver that keeps no negative answer while a fix runs (one would, for the zone's
-        // negative-caching time, and the verdict would say so: RECORD_NOT_PROPAGATED).
-        world.flush_resolver_cache();
+        lab.mirror(world, zones, &mut served).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     child.await.unwrap()
-}
-
-/// Replaces in `world` the records of `apex` that changed from `before` to `now` (zone text).
-fn mirror(world: &World, apex: &str, before: &str, now: &str) {
-    let owner = |l: &str| l.split_whitespace().next().unwrap_or_default().to_owned();
-    let mut owners: Vec<String> = before.lines().chain(now.lines()).map(owner).collect();
-    owners.sort();
-    owners.dedup();
-    for o in owners.iter().filter(|o| o.trim_end_matches('.') != apex) {
-        world.remove_records(apex, o);
-        for l in now.lines().filter(|l| owner(l) == *o) {
-            world.add_record(apex, l);
-        }
-    }
-    world.flush_resolver_cache();
 }
 
 fn json(out: &Output) -> Value {
@@ -537,7 +513,13 @@ async fn auto_fix_plan_puts_the_change_in_the_alert_and_apply_makes_it() {
     );
 
     // The next check confirms it, and the alert of the plan run gets its all-clear.
-    mirror(&world, "auto-fix.com", "", &served);
+    let mut before = BTreeMap::from([(id.clone(), String::new())]);
+    lab.mirror(
+        &world,
+        &[(id.clone(), "auto-fix.com".to_owned())],
+        &mut before,
+    )
+    .await;
     let s = handle(
         &state,
         &invoke,

@@ -145,6 +145,38 @@ impl Lab {
             .unwrap();
     }
 
+    /// Brings `world`'s copies of Route 53 zones (id, apex) up to what moto holds now, as Route 53's
+    /// servers would after a change; `served` keeps what was served before, per zone id.
+    #[allow(dead_code)] // Not every test binary uses it.
+    pub async fn mirror(
+        &self,
+        world: &World,
+        zones: &[(String, String)],
+        served: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        for (id, apex) in zones {
+            let now = self.served(id).await;
+            let before = served.get(id).cloned().unwrap_or_default();
+            if before == now {
+                continue;
+            }
+            let owner = |l: &str| l.split_whitespace().next().unwrap_or_default().to_owned();
+            let mut owners: Vec<String> = before.lines().chain(now.lines()).map(owner).collect();
+            owners.sort();
+            owners.dedup();
+            for o in owners.iter().filter(|o| o.trim_end_matches('.') != apex) {
+                world.remove_records(apex, o);
+                for l in now.lines().filter(|l| owner(l) == *o) {
+                    world.add_record(apex, l);
+                }
+            }
+            served.insert(id.clone(), now);
+        }
+        // A resolver that keeps no negative answer meanwhile (one would, for the zone's
+        // negative-caching time, and the verdict would say so: RECORD_NOT_PROPAGATED).
+        world.flush_resolver_cache();
+    }
+
     /// A public zone's records (CNAME, TXT, A, CAA) as zone text for the loopback internet: what
     /// Route 53's name servers would serve.
     pub async fn served(&self, zone_id: &str) -> String {
