@@ -18,7 +18,7 @@ use acm_dns_doctor::aws::pace::Quotas;
 use acm_dns_doctor::handler::{State, handle};
 use acm_dns_doctor_testkit::dns::{Behaviour, Internet};
 use acm_dns_doctor_testkit::proxy::{Proxy, ProxyStats};
-use common::{Lab, OTHER_HOSTS, lambda_config};
+use common::{Lab, OTHER_HOSTS, lambda_config, run_cli_measured};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -34,17 +34,6 @@ const ENFORCED: &[(&str, f64, u32)] = &[
     ("route53:GetHostedZone", 10.0, 50),
     ("route53:ListResourceRecordSets", 10.0, 50),
 ];
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
 
 /// The floor of a run: the largest calls ÷ rate over the paced APIs (Route 53's APIs share one
 /// bucket per account), and which API sets it.
@@ -143,47 +132,16 @@ async fn main() {
 
     // The CLI, as shipped.
     let before = proxy.stats();
-    let start = Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acm-dns-doctor"))
-        .args(["sweep", "--format", "json"])
-        .args([
-            "--resolver",
-            &world.resolver().to_string(),
-            "--dns-port",
-            &world.port().to_string(),
-        ])
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", proxy.endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stdout, &mut buf).map(|_| buf)
-    });
-    let err = std::thread::spawn(move || {
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut buf).map(|_| buf)
-    });
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        if let Some(kib) = peak_rss_kib(pid) {
-            peak = peak.max(kib);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let wall = start.elapsed();
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.join().unwrap().unwrap()).expect("JSON report");
-    let stderr = err.join().unwrap().unwrap();
+    let run = run_cli_measured(
+        env!("CARGO_BIN_EXE_acm-dns-doctor"),
+        &proxy.endpoint(),
+        &world,
+        &["sweep", "--format", "json"],
+        Duration::from_millis(20),
+    )
+    .await;
+    let (wall, peak, stderr) = (run.wall, run.peak_kib, run.stderr);
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON report");
     let certs = v["certificates"].as_array().map_or(0, Vec::len);
     let not_checked = v["certificates"]
         .as_array()

@@ -13,21 +13,10 @@ mod common;
 
 use acm_dns_doctor::dns::{Dns, Session, wire::Flags};
 use acm_dns_doctor_testkit::dns::Internet;
-use common::{Lab, OTHER_HOSTS, dns_config};
+use common::{Lab, OTHER_HOSTS, dns_config, run_cli_measured};
 use hickory_proto::rr::RecordType;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
 
 #[tokio::main]
 async fn main() {
@@ -74,40 +63,15 @@ async fn main() {
     let mut peaks = Vec::new();
     for _ in 0..runs {
         world.flush_resolver_cache();
-        let start = Instant::now();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acm-dns-doctor"))
-            .args(["sweep", "--format", "json", "--max-concurrency", "4"])
-            .args([
-                "--resolver",
-                &world.resolver().to_string(),
-                "--dns-port",
-                &world.port().to_string(),
-            ])
-            .env_clear()
-            .env("AWS_ENDPOINT_URL", lab.moto.endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        // Read the report while the child runs: a full pipe would block it.
-        let mut stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut stdout, &mut buf).map(|_| buf)
-        });
-        let mut peak = 0;
-        while child.try_wait().unwrap().is_none() {
-            if let Some(kib) = peak_rss_kib(pid) {
-                peak = peak.max(kib);
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let wall = start.elapsed();
-        let stdout = reader.join().unwrap().unwrap();
+        let run = run_cli_measured(
+            env!("CARGO_BIN_EXE_acm-dns-doctor"),
+            &lab.moto.endpoint(),
+            &world,
+            &["sweep", "--format", "json", "--max-concurrency", "4"],
+            Duration::from_millis(5),
+        )
+        .await;
+        let (wall, peak, stdout) = (run.wall, run.peak_kib, run.stdout);
         let v: serde_json::Value = serde_json::from_slice(&stdout).expect("JSON report");
         let certs = v["certificates"].as_array().map_or(0, Vec::len);
         assert_eq!(certs, n, "every certificate reported");

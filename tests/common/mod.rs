@@ -440,3 +440,74 @@ pub fn lambda_config(alerts: &Alerts, world: &World) -> acm_dns_doctor::config::
     c.dns = dns_config(world);
     c
 }
+
+/// What one CLI run gave: wall time, peak RSS (VmHWM, KiB), stdout, stderr.
+#[allow(dead_code)] // The benchmarks use it.
+pub struct Measured {
+    pub wall: Duration,
+    pub peak_kib: u64,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs the CLI `exe` with `args` against `endpoint` and `world` (clean environment, test
+/// credentials), polling its peak memory every `poll` while it runs.
+#[allow(dead_code)] // The benchmarks use it.
+pub async fn run_cli_measured(
+    exe: &str,
+    endpoint: &str,
+    world: &World,
+    args: &[&str],
+    poll: Duration,
+) -> Measured {
+    fn peak_rss_kib(pid: u32) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+    let start = std::time::Instant::now();
+    let mut child = std::process::Command::new(exe)
+        .args(args)
+        .args(["--resolver", &world.resolver().to_string()])
+        .args(["--dns-port", &world.port().to_string()])
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Read both pipes while the child runs: a full pipe would block it.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut buf).map(|_| buf)
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = String::new();
+        std::io::Read::read_to_string(&mut err, &mut buf).map(|_| buf)
+    });
+    let mut peak_kib = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak_kib = peak_kib.max(kib);
+        }
+        tokio::time::sleep(poll).await;
+    }
+    Measured {
+        wall: start.elapsed(),
+        peak_kib,
+        stdout: out.join().unwrap().unwrap(),
+        stderr: err.join().unwrap().unwrap(),
+    }
+}
