@@ -44,6 +44,17 @@ fn is_word(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// A Region name: lowercase words joined by dashes, at least three, ending in a digit (`us-east-1`,
+/// `us-gov-west-1`).
+pub fn is_region(s: &str) -> bool {
+    is_word(s) && s.split('-').count() >= 3 && s.chars().last().is_some_and(|c| c.is_ascii_digit())
+}
+
+/// An AWS account id: 12 digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Checks and splits an ACM certificate ARN.
 pub fn parse(text: &str) -> Result<CertificateArn, ArnError> {
     let fail = |why: String| ArnError {
@@ -65,15 +76,12 @@ pub fn parse(text: &str) -> Result<CertificateArn, ArnError> {
             "the service is {service:?}, not \"acm\" (a private CA ARN is acm-pca's, an IAM server certificate is iam's)"
         )));
     }
-    let region_ok = is_word(region)
-        && region.contains('-')
-        && region.chars().last().is_some_and(|c| c.is_ascii_digit());
-    if !region_ok {
+    if !is_region(region) {
         return Err(fail(format!(
             "the Region {region:?} is not a Region name like us-east-1"
         )));
     }
-    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+    if !is_account_id(account) {
         return Err(fail(format!("the account {account:?} is not 12 digits")));
     }
     let Some(id) = resource.strip_prefix("certificate/") else {

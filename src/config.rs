@@ -89,10 +89,7 @@ pub fn parse_concurrency(v: &str) -> Result<Concurrency, String> {
 pub fn parse_regions(list: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for r in list.split(',').map(str::trim).filter(|r| !r.is_empty()) {
-        let ok = r.split('-').count() >= 3
-            && r.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !ok {
+        if !crate::arn::is_region(r) {
             return Err(format!("{r:?} is not a Region name (like eu-west-1)"));
         }
         if !out.iter().any(|o| o == r) {

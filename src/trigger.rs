@@ -361,15 +361,11 @@ fn queue_body(body: &str) -> Result<QueueBody, String> {
 /// A scope's account is 12 digits and its Region a Region name.
 fn check_scope(s: &SweepScope) -> Result<(), String> {
     if let Some(a) = &s.account
-        && (a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        && !arn::is_account_id(a)
     {
         return Err(format!("account {a:?} is not a 12-digit account id"));
     }
-    let region_ok = s.region.split('-').count() >= 3
-        && s.region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !region_ok {
+    if !arn::is_region(&s.region) {
         return Err(format!("region {:?} is not a Region name", s.region));
     }
     Ok(())

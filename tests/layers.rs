@@ -37,7 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["arn", "aws", "engine", "finding", "fix", "report"],
     ),
     // Settings, then the top.
-    ("config", &["aws", "dns", "finding"]),
+    ("config", &["arn", "aws", "dns", "finding"]),
     (
         "engine",
         &[

@@ -292,8 +292,7 @@ pub fn parse_roles(
         let ok = parts.len() == 6
             && parts[0] == "arn"
             && parts[2] == "iam"
-            && parts[4].len() == 12
-            && parts[4].bytes().all(|b| b.is_ascii_digit())
+            && crate::arn::is_account_id(parts[4])
             && parts[5].starts_with("role/");
         if !ok {
             return Err(format!(
@@ -312,7 +311,7 @@ pub fn parse_roles(
             .filter(|n| !n.trim().is_empty())
             .ok_or("ACCOUNT_IDS needs MEMBER_ROLE_NAME")?;
         for id in ids {
-            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            if !crate::arn::is_account_id(id) {
                 return Err(format!("{id:?} is not a 12-digit account id"));
             }
             roles.insert(
