@@ -115,8 +115,7 @@ impl Doctor {
         let run = self.run();
         let scopes: std::collections::BTreeSet<Scope> = arns
             .iter()
-            .filter_map(|a| crate::arn::parse(a).ok())
-            .map(|a| self.fleet.scope_of(&a))
+            .filter_map(|a| self.fleet.scope_of(a).ok())
             .collect();
         let done = std::sync::atomic::AtomicUsize::new(0);
         // Unordered, so that one slow certificate never holds back the others' slots; put back
@@ -206,8 +205,7 @@ impl Run<'_> {
 
     /// Everything known about one certificate.
     pub async fn gather(&self, arn: &str) -> Result<Evidence, AwsError> {
-        let parsed = crate::arn::parse(arn).map_err(|_| AwsError::InvalidArn(arn.to_owned()))?;
-        let scope = self.doctor.fleet.scope_of(&parsed);
+        let scope = self.doctor.fleet.scope_of(arn)?;
         let acm = self.doctor.fleet.acm(&scope).await?;
         let certificate = acm::describe(&acm.acm, arn)
             .await

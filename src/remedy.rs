@@ -181,9 +181,11 @@ pub async fn fix(
                 }],
             },
         };
-        let account = crate::arn::parse(&c.certificate_arn)
+        let account = doctor
+            .fleet
+            .scope_of(&c.certificate_arn)
             .ok()
-            .and_then(|a| doctor.fleet.scope_of(&a).account);
+            .and_then(|s| s.account);
         scoped.push(account);
         plans.push(plan);
     }

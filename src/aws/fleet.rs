@@ -101,14 +101,12 @@ impl Fleet {
 
     /// The scope of a certificate: its ARN's Region, and its account if a member role reaches it
     /// (else the caller's own credentials are used).
-    pub fn scope_of(&self, arn: &crate::arn::CertificateArn) -> Scope {
-        Scope {
-            account: self
-                .roles
-                .contains_key(&arn.account)
-                .then(|| arn.account.clone()),
-            region: arn.region.clone(),
-        }
+    pub fn scope_of(&self, arn: &str) -> Result<Scope, AwsError> {
+        let a = crate::arn::parse(arn).map_err(|_| AwsError::InvalidArn(arn.to_owned()))?;
+        Ok(self.normal(&Scope {
+            account: Some(a.account),
+            region: a.region,
+        }))
     }
 
     /// The role that reaches `account`, if any.
@@ -371,12 +369,13 @@ mod tests {
                 "444455556666/us-east-1"
             ]
         );
-        let arn = crate::arn::parse("arn:aws:acm:ap-south-1:999988887777:certificate/x").unwrap();
-        assert_eq!(fleet.scope_of(&arn).account, None);
-        let arn = crate::arn::parse("arn:aws:acm:ap-south-1:444455556666:certificate/x").unwrap();
+        let arn = "arn:aws:acm:ap-south-1:999988887777:certificate/x";
+        assert_eq!(fleet.scope_of(arn).unwrap().account, None);
+        let arn = "arn:aws:acm:ap-south-1:444455556666:certificate/x";
         assert_eq!(
-            fleet.scope_of(&arn).account.as_deref(),
+            fleet.scope_of(arn).unwrap().account.as_deref(),
             Some("444455556666")
         );
+        assert!(fleet.scope_of("arn:aws:acm:x").is_err());
     }
 }

@@ -44,9 +44,12 @@ pub async fn auto_fix(
     }
     // Applied only when the change answers everything: a record it cannot fix is alerted as
     // usual, with the plan.
-    let member = crate::arn::parse(&report.certificate_arn)
+    let member = state
+        .doctor
+        .fleet
+        .scope_of(&report.certificate_arn)
         .ok()
-        .and_then(|a| state.doctor.fleet.scope_of(&a).account);
+        .and_then(|s| s.account);
     let wanted = report.status == Some(CertificateStatus::PendingValidation)
         || report
             .findings

@@ -23,25 +23,15 @@ pub async fn fan_out(state: &State, url: &str, scopes: &[Scope]) -> Result<(), (
     send_all(state, url, bodies).await
 }
 
-/// Sends the certificates not reached as `{"continue": {...}}` messages, one per scope (in
-/// batches of `HAND_ON_BATCH`).
-pub async fn hand_on(state: &State, url: &str, work: &[Work]) -> Result<(), String> {
-    let mut scopes: Vec<(String, Vec<String>)> = Vec::new();
-    for w in work {
-        let key = w.arn.rsplit_once(':').map_or("", |(k, _)| k).to_owned();
-        match scopes.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, a)) => a.push(w.arn.clone()),
-            None => scopes.push((key, vec![w.arn.clone()])),
-        }
-    }
-    let bodies = scopes.into_iter().flat_map(|(_, arns)| {
-        arns.chunks(HAND_ON_BATCH)
-            .map(|chunk| QueueBody::Continue {
-                next: Continued {
-                    certificate_arns: chunk.to_vec(),
-                },
-            })
-            .collect::<Vec<_>>()
+/// Sends the certificates not reached, grouped by scope, as `{"continue": {...}}` messages: one
+/// per scope (in batches of `HAND_ON_BATCH`).
+pub async fn hand_on(state: &State, url: &str, scopes: &[Vec<Work>]) -> Result<(), String> {
+    let bodies = scopes.iter().flat_map(|work| {
+        work.chunks(HAND_ON_BATCH).map(|chunk| QueueBody::Continue {
+            next: Continued {
+                certificate_arns: chunk.iter().map(|w| w.arn.clone()).collect(),
+            },
+        })
     });
     send_all(state, url, bodies)
         .await

@@ -261,9 +261,10 @@ pub async fn handle(
         summary.absorb(one, account, region);
     }
     if let (Some(url), false) = (queue, hand_on.is_empty()) {
-        match handing::hand_on(state, url, &hand_on).await {
+        let scopes = by_scope(hand_on);
+        match handing::hand_on(state, url, &scopes).await {
             Ok(()) => {
-                for w in &hand_on {
+                for w in scopes.iter().flatten() {
                     let (account, region) = scope_key(&w.arn);
                     summary.handed_on(account, region, 1);
                 }
@@ -272,7 +273,7 @@ pub async fn handle(
                 // Not handed on: the messages they came in are retried, and a scheduled sweep
                 // reports them as not reached.
                 tracing::error!(error = %e, "could not hand on the certificates not reached");
-                for w in hand_on {
+                for w in scopes.into_iter().flatten() {
                     failed_messages.extend(w.message_id.clone());
                     summary.not_reached.push(w.arn);
                 }
@@ -320,6 +321,11 @@ pub async fn handle(
 
 /// The work reordered one certificate of each scope in turn (each scope in its first order).
 fn interleave_by_scope(work: Vec<Work>) -> Vec<Work> {
+    engine::interleave(by_scope(work))
+}
+
+/// The work grouped by account and Region, each group and each scope in its first order.
+fn by_scope(work: Vec<Work>) -> Vec<Vec<Work>> {
     let mut groups: Vec<((String, String), Vec<Work>)> = Vec::new();
     for w in work {
         let key = scope_key(&w.arn);
@@ -328,7 +334,7 @@ fn interleave_by_scope(work: Vec<Work>) -> Vec<Work> {
             None => groups.push((key, vec![w])),
         }
     }
-    engine::interleave(groups.into_iter().map(|(_, g)| g).collect())
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 /// The account and Region of a certificate (from its ARN), the metrics' dimensions.

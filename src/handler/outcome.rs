@@ -78,10 +78,7 @@ async fn announce_fixed(
     plan: &crate::fix::CertificatePlan,
     sent: &[String],
 ) -> Handled {
-    summary.certificates_checked += 1;
-    for f in &report.findings {
-        *summary.findings.entry(f.code.to_string()).or_default() += 1;
-    }
+    summary.checked(&report);
     let notice = alert::fixed::notice(&report, plan, sent);
     let handled = match publish(state, &notice).await {
         Ok(()) => {
@@ -103,8 +100,7 @@ const FIXED_RECHECK_SECS: i32 = 120;
 
 /// ACM in the certificate's own account and Region.
 async fn acm_of(state: &State, arn: &str) -> Result<Paced<aws_sdk_acm::Client>, AwsError> {
-    let parsed = crate::arn::parse(arn).map_err(|_| AwsError::InvalidArn(arn.to_owned()))?;
-    let scope = state.doctor.fleet.scope_of(&parsed);
+    let scope = state.doctor.fleet.scope_of(arn)?;
     Ok(state.doctor.fleet.acm(&scope).await?.acm)
 }
 
@@ -129,10 +125,7 @@ async fn handle_one(
         summary.report.certificates.push(report);
         return Handled::Failed;
     }
-    summary.certificates_checked += 1;
-    for f in &report.findings {
-        *summary.findings.entry(f.code.to_string()).or_default() += 1;
-    }
+    summary.checked(&report);
     let decision = decide(&state.config, &report, w, now);
     let outcome = match decision {
         Decision::Recheck(delay) => recheck(state, summary, publish_errors, w, delay).await,

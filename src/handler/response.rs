@@ -72,6 +72,14 @@ pub struct Tally {
 }
 
 impl Summary {
+    /// Counts one certificate checked, and its findings.
+    pub fn checked(&mut self, report: &crate::report::CertificateReport) {
+        self.certificates_checked += 1;
+        for f in &report.findings {
+            *self.findings.entry(f.code.to_string()).or_default() += 1;
+        }
+    }
+
     /// Adds one certificate's outcome (a summary of its own) to this one, under its scope.
     pub fn absorb(&mut self, one: Summary, account: String, region: String) {
         let tally = self.scopes.entry((account, region)).or_default();
