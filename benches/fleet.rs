@@ -82,12 +82,7 @@ fn report(what: &str, wall: Duration, stats: &ProxyStats, not_checked: usize) {
 
 #[tokio::main]
 async fn main() {
-    let numbers: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let n = numbers.first().copied().unwrap_or(2000);
-    let zones = numbers.get(1).copied().unwrap_or(20).clamp(1, n.max(1));
+    let (n, zones) = common::bench_sizes(2000, 20);
     let lab = Lab::new().await;
     println!(
         "fleet of {n} certificates in {zones} zones; AWS 25-35 ms a call at the quotas, DNS 10-60 ms a server"

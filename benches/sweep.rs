@@ -25,12 +25,7 @@ const UNPACED: &str =
 
 #[tokio::main]
 async fn main() {
-    let numbers: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let n = numbers.first().copied().unwrap_or(50);
-    let zones = numbers.get(1).copied().unwrap_or(10).clamp(1, n.max(1));
+    let (n, zones) = common::bench_sizes(50, 10);
     let runs = 3;
     let lab = Lab::new().await;
     let mut net = Internet::new();

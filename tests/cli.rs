@@ -12,25 +12,15 @@ fn run(endpoint: &str, world: &World, args: &[&str]) -> Output {
 
 /// The CLI with a clean environment; `credentials` false leaves out every credential.
 fn run_as(endpoint: &str, world: &World, args: &[&str], credentials: bool) -> Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_acm-dns-doctor"));
-    cmd.args(args)
-        .args([
-            "--resolver",
-            &world.resolver().to_string(),
-            "--dns-port",
-            &world.port().to_string(),
-        ])
-        .args(["--dns-timeout-ms", "700"])
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-    if credentials {
-        cmd.env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test");
-    }
+    let mut all = args.to_vec();
+    all.extend(["--dns-timeout-ms", "700"]);
+    let mut cmd = common::cli(
+        env!("CARGO_BIN_EXE_acm-dns-doctor"),
+        endpoint,
+        world,
+        &all,
+        credentials,
+    );
     cmd.output().expect("run acm-dns-doctor")
 }
 

@@ -19,20 +19,16 @@ async fn fix_cli(
     zones: &[(String, String)],
     args: &[&str],
 ) -> Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_acm-dns-doctor"));
-    cmd.arg("fix")
-        .args(args)
-        .args(["--resolver", &world.resolver().to_string()])
-        .args(["--dns-port", &world.port().to_string()])
-        .args(["--dns-timeout-ms", "700", "--wait-secs", "20"])
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    let mut fix = vec!["fix"];
+    fix.extend_from_slice(args);
+    fix.extend(["--dns-timeout-ms", "700", "--wait-secs", "20"]);
+    let mut cmd = common::cli(
+        env!("CARGO_BIN_EXE_acm-dns-doctor"),
+        endpoint,
+        world,
+        &fix,
+        true,
+    );
     let child = tokio::task::spawn_blocking(move || cmd.output().expect("run acm-dns-doctor"));
     let mut served: BTreeMap<String, String> = BTreeMap::new();
     for (id, _) in zones {

@@ -471,16 +471,7 @@ pub async fn run_cli_measured(
             .ok()
     }
     let start = std::time::Instant::now();
-    let mut child = std::process::Command::new(exe)
-        .args(args)
-        .args(["--resolver", &world.resolver().to_string()])
-        .args(["--dns-port", &world.port().to_string()])
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut child = cli(exe, endpoint, world, args, true)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -510,4 +501,48 @@ pub async fn run_cli_measured(
         stdout: out.join().unwrap().unwrap(),
         stderr: err.join().unwrap().unwrap(),
     }
+}
+
+/// The CLI `exe` with `args`, against `endpoint` and `world`'s resolver and port, in a clean
+/// environment (no profile, no instance metadata), with test credentials when `credentials`.
+#[allow(dead_code)] // Not every test binary uses it.
+pub fn cli(
+    exe: &str,
+    endpoint: &str,
+    world: &World,
+    args: &[&str],
+    credentials: bool,
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(args)
+        .args(["--resolver", &world.resolver().to_string()])
+        .args(["--dns-port", &world.port().to_string()])
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    if credentials {
+        cmd.env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    cmd
+}
+
+/// A benchmark's two numbers from its command line (certificates, zones), with defaults; zones
+/// between 1 and the number of certificates.
+#[allow(dead_code)] // The benchmarks use it.
+pub fn bench_sizes(default_n: usize, default_zones: usize) -> (usize, usize) {
+    let numbers: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let n = numbers.first().copied().unwrap_or(default_n);
+    let zones = numbers
+        .get(1)
+        .copied()
+        .unwrap_or(default_zones)
+        .clamp(1, n.max(1));
+    (n, zones)
 }
