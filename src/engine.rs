@@ -185,12 +185,8 @@ impl Doctor {
 }
 
 impl Run<'_> {
-    /// Gathers and judges one certificate. A failure to read it is reported in the entry, never dropped.
-    pub async fn check_one(&self, arn: &str) -> CertificateReport {
-        self.examine(arn).await.0
-    }
-
-    /// Like `check_one`, with the evidence when the certificate could be read.
+    /// Gathers and judges one certificate, with the evidence when it could be read. A failure to
+    /// read it is reported in the entry, never dropped.
     pub async fn examine(&self, arn: &str) -> (CertificateReport, Option<Evidence>) {
         match self.gather(arn).await {
             Ok(ev) => (judge(&ev), Some(ev)),

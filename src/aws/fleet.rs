@@ -109,11 +109,6 @@ impl Fleet {
         }))
     }
 
-    /// The role that reaches `account`, if any.
-    pub fn role(&self, account: &str) -> Option<&str> {
-        self.roles.get(account).map(String::as_str)
-    }
-
     /// The caller's own Region.
     pub fn home_region(&self) -> String {
         self.base
